@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sim2real builds against, only those that are missing.
+# Safe to run again: it does nothing when everything is present.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libmujoco-dev libqhull-dev          # physics (MuJoCo's CMake config needs qhull headers)
+  libtorch-dev libopenblas0-pthread   # learning; OpenBLAS makes libtorch ~7x faster than reference BLAS
+  nlohmann-json3-dev libcli11-dev     # configuration and command line
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,51 @@
+#include "app/cli_util.h"
+
+#include <thread>
+
+#include "app/config_load.h"
+#include "sim/env_registry.h"
+
+namespace s2r::app {
+
+std::vector<std::string> NormalizeArgs(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i > 0 && a.size() > 2 && a.rfind("--", 0) == 0) {
+      const size_t eq = a.find('=');
+      const size_t end = eq == std::string::npos ? a.size() : eq;
+      for (size_t k = 2; k < end; ++k)
+        if (a[k] == '_') a[k] = '-';
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+void AddEnvFlags(CLI::App* cmd, EnvFlags* f, bool with_obs_mode) {
+  cmd->add_option("--env-id", f->env_id, "environment id (see `sim2real envs`)")->capture_default_str();
+  cmd->add_option("--env-kwargs-json-path", f->env_kwargs_json_path,
+                  "env_config.json with lerobot-sim2real's keys (default: built-in settings)");
+  cmd->add_option("--robot-mjcf", f->robot_mjcf, "load this robot MJCF instead of assets/so100.xml");
+  cmd->add_option("--control-mode", f->control_mode,
+                  "pd_joint_target_delta_pos (default), pd_joint_delta_pos or pd_joint_pos");
+  if (with_obs_mode) cmd->add_option("--obs-mode", f->obs_mode, "state or rgb")->capture_default_str();
+}
+
+sim::GraspCubeConfig BuildEnvConfig(const EnvFlags& f) {
+  sim::RequireRegisteredEnv(f.env_id, "--env-id");
+  sim::GraspCubeConfig cfg;
+  if (!f.env_kwargs_json_path.empty()) cfg = LoadEnvConfig(f.env_kwargs_json_path);
+  if (!f.robot_mjcf.empty()) cfg.robot_mjcf_path = f.robot_mjcf;
+  if (!f.control_mode.empty()) cfg.control_mode = ParseControlMode(f.control_mode, "--control-mode");
+  cfg.obs_mode = sim::ParseObsMode(f.obs_mode, "--obs-mode");
+  cfg.Validate(f.env_kwargs_json_path.empty() ? "built-in env settings" : f.env_kwargs_json_path);
+  return cfg;
+}
+
+int DefaultThreads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+}  // namespace s2r::app

@@ -1,0 +1,31 @@
+// Command-line helpers shared by every subcommand.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "sim/grasp_cube_config.h"
+
+namespace s2r::app {
+
+// Normalizes flag spellings so the Python tools' commands run verbatim: in "--some_flag=value" the
+// name's underscores become dashes (values are left alone).
+std::vector<std::string> NormalizeArgs(int argc, char** argv);
+
+// The flags that pick and configure an environment, shared by every command that builds one.
+struct EnvFlags {
+  std::string env_id = "SO100GraspCube-v1";
+  std::string env_kwargs_json_path;  // empty: built-in defaults
+  std::string robot_mjcf;            // overrides robot_mjcf_path
+  std::string control_mode;          // overrides control_mode
+  std::string obs_mode = "state";
+};
+void AddEnvFlags(CLI::App* cmd, EnvFlags* flags, bool with_obs_mode);
+// Loads the JSON (if any) and applies the flag overrides.
+sim::GraspCubeConfig BuildEnvConfig(const EnvFlags& flags);
+
+// Default worker threads: the machine's cores.
+int DefaultThreads();
+
+}  // namespace s2r::app

@@ -1,0 +1,12 @@
+// Each `sim2real <verb>` registers itself on the top-level CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace s2r::app {
+
+void AddEnvsCommand(CLI::App& app);
+void AddScriptedCommand(CLI::App& app);
+void AddBenchCommand(CLI::App& app);
+
+}  // namespace s2r::app

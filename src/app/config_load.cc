@@ -1,0 +1,235 @@
+#include "app/config_load.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/so100_layout.h"
+
+#ifndef S2R_SOURCE_CONFIG_DIR
+#define S2R_SOURCE_CONFIG_DIR "configs"
+#endif
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace s2r::app {
+
+namespace {
+
+// Reads values from one JSON object, naming `source` and the dotted key path in every error.
+class Reader {
+ public:
+  Reader(const json& obj, std::string source, std::string prefix)
+      : obj_(obj), source_(std::move(source)), prefix_(std::move(prefix)) {}
+
+  [[noreturn]] void Fail(const std::string& key, const std::string& expected) const {
+    throw ConfigError(source_ + ": key '" + prefix_ + key + "': expected " + expected);
+  }
+
+  void RejectUnknown(const std::set<std::string>& known) const {
+    for (auto it = obj_.begin(); it != obj_.end(); ++it) {
+      if (known.count(it.key())) continue;
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw ConfigError(source_ + ": unknown key '" + prefix_ + it.key() + "'; known keys here: " + list);
+    }
+  }
+
+  bool Has(const std::string& key) const { return obj_.contains(key); }
+  bool IsNull(const std::string& key) const { return obj_.at(key).is_null(); }
+  const json& At(const std::string& key) const { return obj_.at(key); }
+
+  void Number(const std::string& key, double* out) const {
+    if (!Has(key)) return;
+    const json& v = obj_.at(key);
+    if (!v.is_number() || !std::isfinite(v.get<double>())) Fail(key, "a number");
+    *out = v.get<double>();
+  }
+  void Bool(const std::string& key, bool* out) const {
+    if (!Has(key)) return;
+    if (!obj_.at(key).is_boolean()) Fail(key, "true or false");
+    *out = obj_.at(key).get<bool>();
+  }
+  template <size_t N>
+  void Array(const std::string& key, std::array<double, N>* out, const std::string& unit) const {
+    if (!Has(key)) return;
+    const json& v = obj_.at(key);
+    const std::string expected = "a list of " + std::to_string(N) + " numbers" + unit;
+    if (!v.is_array() || v.size() != N) Fail(key, expected);
+    for (size_t i = 0; i < N; ++i) {
+      if (!v[i].is_number()) Fail(key, expected);
+      (*out)[i] = v[i].get<double>();
+    }
+  }
+  // A string or null; an empty result means null.
+  void OptString(const std::string& key, std::string* out) const {
+    if (!Has(key)) return;
+    const json& v = obj_.at(key);
+    if (v.is_null()) {
+      out->clear();
+      return;
+    }
+    if (!v.is_string()) Fail(key, "a string or null");
+    *out = v.get<std::string>();
+  }
+  Reader Child(const std::string& key) const {
+    const json& v = obj_.at(key);
+    if (!v.is_object()) Fail(key, "an object");
+    return Reader(v, source_, prefix_ + key + ".");
+  }
+
+ private:
+  const json& obj_;
+  std::string source_;
+  std::string prefix_;
+};
+
+std::string ReadText(const std::string& path, const std::string& what) {
+  if (!fs::exists(path)) throw ConfigError(what + ": file '" + path + "' does not exist");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(what + ": cannot read file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json ParseJson(const std::string& text, const std::string& source) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(source + ": not valid JSON: " + e.what());
+  }
+}
+
+std::string ResolveFile(const Reader& r, const std::string& key, const std::string& value,
+                        const std::string& base_dir, const std::string& source) {
+  fs::path p(value);
+  if (p.is_relative() && !base_dir.empty() && !fs::exists(p)) p = fs::path(base_dir) / p;
+  if (!fs::is_regular_file(p))
+    throw ConfigError(source + ": key '" + key + "': file '" + value + "' does not exist");
+  (void)r;
+  return p.string();
+}
+
+}  // namespace
+
+sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::string& source,
+                                    const std::string& base_dir) {
+  const json root = ParseJson(json_text, source);
+  if (!root.is_object()) throw ConfigError(source + ": expected a JSON object of env settings at the top level");
+  sim::GraspCubeConfig cfg;
+  Reader r(root, source, "");
+  r.RejectUnknown({"base_camera_settings", "greenscreen_overlay_path", "spawn_box_pos", "spawn_box_half_size",
+                   "domain_randomization", "domain_randomization_config", "robot_mjcf_path", "robot_uids",
+                   "control_mode", "reward_mode"});
+  if (r.Has("base_camera_settings")) {
+    Reader c = r.Child("base_camera_settings");
+    c.RejectUnknown({"pos", "target", "fov"});
+    c.Array("pos", &cfg.base_camera_settings.pos, " (camera eye, m)");
+    c.Array("target", &cfg.base_camera_settings.target, " (look-at point, m)");
+    c.Number("fov", &cfg.base_camera_settings.fov);
+  }
+  r.OptString("greenscreen_overlay_path", &cfg.greenscreen_overlay_path);
+  if (!cfg.greenscreen_overlay_path.empty())
+    cfg.greenscreen_overlay_path =
+        ResolveFile(r, "greenscreen_overlay_path", cfg.greenscreen_overlay_path, base_dir, source);
+  r.Array("spawn_box_pos", &cfg.spawn_box_pos, " (m)");
+  r.Number("spawn_box_half_size", &cfg.spawn_box_half_size);
+  r.Bool("domain_randomization", &cfg.domain_randomization);
+  r.OptString("robot_mjcf_path", &cfg.robot_mjcf_path);
+  if (!cfg.robot_mjcf_path.empty())
+    cfg.robot_mjcf_path = ResolveFile(r, "robot_mjcf_path", cfg.robot_mjcf_path, base_dir, source);
+  if (r.Has("robot_uids")) {
+    if (!r.At("robot_uids").is_string() || r.At("robot_uids").get<std::string>() != "so100")
+      r.Fail("robot_uids", "\"so100\" (the only robot of SO100GraspCube-v1)");
+  }
+  if (r.Has("control_mode")) {
+    if (!r.At("control_mode").is_string()) r.Fail("control_mode", "a string");
+    cfg.control_mode = ParseControlMode(r.At("control_mode").get<std::string>(), source + ": key 'control_mode'");
+  }
+  if (r.Has("reward_mode")) {
+    if (!r.At("reward_mode").is_string()) r.Fail("reward_mode", "a string");
+    cfg.reward_mode = sim::ParseRewardMode(r.At("reward_mode").get<std::string>(), source + ": key 'reward_mode'");
+  }
+  if (r.Has("domain_randomization_config")) {
+    Reader d = r.Child("domain_randomization_config");
+    auto& dr = cfg.domain_randomization_config;
+    d.RejectUnknown({"initial_qpos_noise_scale", "robot_color", "randomize_lighting", "max_camera_offset",
+                     "camera_target_noise", "camera_view_rot_noise", "camera_fov_noise", "cube_half_size_range",
+                     "cube_friction_mean", "cube_friction_std", "cube_friction_bounds", "randomize_cube_color"});
+    d.Number("initial_qpos_noise_scale", &dr.initial_qpos_noise_scale);
+    if (d.Has("robot_color")) {
+      const json& v = d.At("robot_color");
+      if (v.is_null()) {
+        dr.robot_color_mode = sim::RobotColorMode::kDefault;
+      } else if (v.is_string() && v.get<std::string>() == "random") {
+        dr.robot_color_mode = sim::RobotColorMode::kRandom;
+      } else if (v.is_array()) {
+        d.Array("robot_color", &dr.robot_color, " in [0, 1], null or \"random\"");
+        dr.robot_color_mode = sim::RobotColorMode::kFixed;
+      } else {
+        d.Fail("robot_color", "null, \"random\" or [r, g, b] in [0, 1]");
+      }
+    }
+    d.Bool("randomize_lighting", &dr.randomize_lighting);
+    d.Array("max_camera_offset", &dr.max_camera_offset, " (m)");
+    d.Number("camera_target_noise", &dr.camera_target_noise);
+    d.Number("camera_view_rot_noise", &dr.camera_view_rot_noise);
+    d.Number("camera_fov_noise", &dr.camera_fov_noise);
+    d.Array("cube_half_size_range", &dr.cube_half_size_range, " (m)");
+    d.Number("cube_friction_mean", &dr.cube_friction_mean);
+    d.Number("cube_friction_std", &dr.cube_friction_std);
+    d.Array("cube_friction_bounds", &dr.cube_friction_bounds, "");
+    d.Bool("randomize_cube_color", &dr.randomize_cube_color);
+  }
+  cfg.Validate(source);
+  return cfg;
+}
+
+sim::GraspCubeConfig LoadEnvConfig(const std::string& path) {
+  const std::string text = ReadText(path, "--env-kwargs-json-path");
+  return ParseEnvConfig(text, path, fs::path(path).parent_path().string());
+}
+
+std::string DefaultRobotConfigPath(const std::string& robot) {
+  const char* env = std::getenv("SIM2REAL_CONFIGS");
+  const std::string dir = env && *env ? env : S2R_SOURCE_CONFIG_DIR;
+  return dir + "/robots/" + robot + ".json";
+}
+
+RobotConfig LoadRobotConfig(const std::string& path) {
+  const json root = ParseJson(ReadText(path, "robot config"), path);
+  if (!root.is_object()) throw ConfigError(path + ": expected a JSON object");
+  Reader r(root, path, "");
+  r.RejectUnknown({"robot", "joint_map"});
+  RobotConfig rc;
+  if (!r.Has("robot") || !r.At("robot").is_string()) r.Fail("robot", "a robot name such as \"so100\"");
+  rc.robot = r.At("robot").get<std::string>();
+  if (!r.Has("joint_map") || !r.At("joint_map").is_array()) r.Fail("joint_map", "a list of joints");
+  const json& jm = r.At("joint_map");
+  for (size_t i = 0; i < jm.size(); ++i) {
+    const std::string key = "joint_map[" + std::to_string(i) + "]";
+    if (!jm[i].is_object()) r.Fail(key, "an object {name, sign, offset_deg}");
+    Reader e(jm[i], path, key + ".");
+    e.RejectUnknown({"name", "sign", "offset_deg"});
+    JointMapEntry entry;
+    if (!e.Has("name") || !e.At("name").is_string()) e.Fail("name", "the joint name");
+    entry.name = e.At("name").get<std::string>();
+    e.Number("sign", &entry.sign);
+    e.Number("offset_deg", &entry.offset_deg);
+    rc.joint_map.joints.push_back(entry);
+  }
+  if (rc.robot == "so100") {
+    std::vector<std::string> names(so100::kJointNames.begin(), so100::kJointNames.end());
+    rc.joint_map.Validate(names, path);
+  }
+  return rc;
+}
+
+}  // namespace s2r::app

@@ -1,0 +1,37 @@
+// sim2real: one binary, one subcommand per job (`sim2real --help` lists them).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <stdexcept>
+
+#include "app/cli_util.h"
+#include "app/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sim2real: train vision-based robot policies in a parallel MuJoCo twin and run them on real "
+               "SO-100/SO-101 arms"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sim2real 0.1.0");
+  s2r::app::AddEnvsCommand(app);
+  s2r::app::AddScriptedCommand(app);
+  s2r::app::AddBenchCommand(app);
+
+  std::vector<std::string> args = s2r::app::NormalizeArgs(argc, argv);
+  std::vector<char*> cargs;
+  for (auto& a : args) cargs.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(cargs.size()), cargs.data());
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const s2r::ConfigError& e) {
+    std::fprintf(stderr, "sim2real: error: %s\n", e.what());
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "sim2real: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sim2real: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+#include "core/progress.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace s2r {
+
+ProgressBar::ProgressBar(int64_t total, std::string label, std::string unit)
+    : total_(std::max<int64_t>(1, total)),
+      label_(std::move(label)),
+      unit_(std::move(unit)),
+      enabled_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_ - std::chrono::seconds(1)) {}
+
+ProgressBar::~ProgressBar() {
+  if (!finished_) Finish();
+}
+
+void ProgressBar::Update(int64_t done, const std::string& status) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;
+  last_draw_ = now;
+  Draw(done, status);
+}
+
+void ProgressBar::Finish(const std::string& status) {
+  if (finished_) return;
+  finished_ = true;
+  if (!enabled_) return;
+  Draw(total_, status);
+  std::fputc('\n', stderr);
+}
+
+void ProgressBar::Draw(int64_t done, const std::string& status) {
+  const double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
+  const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
+  constexpr int kWidth = 28;
+  const int filled = static_cast<int>(frac * kWidth);
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar.resize(kWidth, '.');
+  std::fprintf(stderr, "\r%s [%s] %lld/%lld %.1f %s/s ETA %.0fs %s\033[K", label_.c_str(), bar.c_str(),
+               static_cast<long long>(done), static_cast<long long>(total_), rate, unit_.c_str(), eta,
+               status.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace s2r

@@ -1,0 +1,110 @@
+// SO100GraspCube-v1: the SO-100 arm grasps a ~2.5 cm cube and lifts it back toward its rest pose
+// (the ManiSkill task of the same name, on the project's own MuJoCo model).
+#pragma once
+
+#include <array>
+#include <memory>
+
+#include "core/rng.h"
+#include "core/so100_layout.h"
+#include "sim/env.h"
+#include "sim/grasp_cube_config.h"
+#include "sim/mj_handles.h"
+
+namespace s2r::sim {
+
+inline constexpr const char* kGraspCubeId = "SO100GraspCube-v1";
+
+// Indices into the compiled model, resolved once per model.
+struct GraspCubeIds {
+  std::array<int, so100::kNumJoints> qpos_adr{}, dof_adr{}, actuator{};
+  int cube_body = -1, cube_geom = -1, cube_qpos_adr = -1, cube_dof_adr = -1;
+  int fixed_jaw_body = -1, moving_jaw_body = -1;
+  int fixed_tip_site = -1, moving_tip_site = -1;
+  int table_geom = -1;
+  std::vector<int> robot_geoms;  // every geom of the robot's bodies
+};
+
+// The compiled scene shared (read-only) by every env of a batch.
+struct GraspCubeScene {
+  MjModelPtr model;
+  GraspCubeIds ids;
+  std::string robot_file;
+};
+
+// Compiles the scene with the configured robot MJCF and checks the names the task needs.
+std::shared_ptr<const GraspCubeScene> LoadGraspCubeScene(const GraspCubeConfig& cfg);
+
+EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg);
+
+// Task quantities computed from the current state (after kinematics and the last step's contacts).
+struct GraspCubeEval {
+  double tcp_to_obj_dist = 0;        // m
+  double distance_to_rest_qpos = 0;  // rad, |target_qpos[:5] - rest_qpos[:5]|
+  double jaw_cube_force[2] = {0, 0};  // N, contact force of the cube on the fixed / moving jaw
+  double jaw_cube_angle[2] = {0, 0};  // deg, between that force and the jaw's opening direction
+  double jaw_table_force[2] = {0, 0};  // N
+  bool is_grasped = false, reached_object = false, touching_table = false, cube_lifted = false,
+       success = false;
+};
+
+// The reward terms of the reference task, on given quantities.
+// dense = (1 - tanh(5 d)) + G + G * exp(-2 |q_tgt[:5] - q_rest[:5]|) - 2 T, in [-2, 3].
+double GraspCubeDenseReward(const GraspCubeEval& e);
+double GraspCubeReward(const GraspCubeEval& e, RewardMode mode);
+
+// Load-time visual randomization drawn per env (the renderer reads it).
+struct GraspCubeVisuals {
+  double fov = 0;                        // rad, base fov + per-env noise
+  std::array<double, 3> ambient = {0.3, 0.3, 0.3};
+  std::array<float, 4> cube_rgba = {1, 0, 0, 1};
+};
+
+class GraspCubeEnv final : public Env {
+ public:
+  GraspCubeEnv(std::shared_ptr<const GraspCubeScene> scene, std::shared_ptr<const GraspCubeConfig> cfg,
+               uint64_t seed, int index);
+
+  void Reset(bool reconfigure) override;
+  bool Step(const float* action) override;
+  void WriteObs(float* obs) const override;
+  void WriteInfo(float* info) const override;
+  float reward() const override { return static_cast<float>(reward_); }
+  bool terminated() const override { return eval_.success; }
+  bool success() const override { return eval_.success; }
+
+  // Recomputes kinematics and the task quantities from the current mjData (call after editing state).
+  void Refresh();
+
+  const mjModel* model() const { return model_.get(); }
+  mjData* data() { return data_.get(); }
+  const mjData* data() const { return data_.get(); }
+  const GraspCubeIds& ids() const { return scene_->ids; }
+  const GraspCubeEval& eval() const { return eval_; }
+  const GraspCubeConfig& config() const { return *cfg_; }
+  const GraspCubeVisuals& visuals() const { return visuals_; }
+  const std::array<double, so100::kNumJoints>& target_qpos() const { return target_; }
+  void set_target_qpos(const std::array<double, so100::kNumJoints>& t) { target_ = t; }
+  double cube_half_size() const { return cube_half_size_; }
+  double cube_friction() const;
+  std::array<double, 3> tcp_pos() const;
+  std::array<double, 3> cube_pos() const;
+
+ private:
+  void Reconfigure();
+  void Evaluate();
+
+  std::shared_ptr<const GraspCubeScene> scene_;
+  std::shared_ptr<const GraspCubeConfig> cfg_;
+  JointControllerSpec controller_;
+  MjModelPtr model_;  // per-env copy: cube size, friction and colours differ between envs
+  MjDataPtr data_;
+  Rng rng_;
+  std::array<double, so100::kNumJoints> target_{};
+  double cube_half_size_ = kDefaultCubeHalfSize;
+  GraspCubeVisuals visuals_;
+  GraspCubeEval eval_;
+  double reward_ = 0;
+};
+
+}  // namespace s2r::sim

@@ -1,0 +1,313 @@
+#include "sim/scripted_grasp.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/so100_layout.h"
+
+namespace s2r::sim {
+
+namespace {
+
+constexpr double kHover = 0.045;         // m above the cube centre before descending
+constexpr double kGraspHeight = 0.019;   // m above the table: keeps the pad tips ~4 mm off it
+constexpr double kGripperOpen = -0.1;    // rad, gripper target while approaching
+constexpr int kCloseSteps = 3;           // control steps spent closing before lifting
+constexpr int kIkIters = 40;
+
+// The grasp point in the fixed-jaw frame: between the pads, the cube pressed against the fixed pad.
+std::array<double, 3> GraspPointLocal(double half) { return {0.090, half - 0.0033 + 0.006, 0.0}; }
+
+double Yaw(const double* q) {  // quaternion w, x, y, z -> yaw about z
+  return std::atan2(2.0 * (q[0] * q[3] + q[1] * q[2]), 1.0 - 2.0 * (q[2] * q[2] + q[3] * q[3]));
+}
+
+double WrapPi(double a) {
+  while (a > so100::kPi) a -= 2 * so100::kPi;
+  while (a < -so100::kPi) a += 2 * so100::kPi;
+  return a;
+}
+
+}  // namespace
+
+ScriptedGrasp::ScriptedGrasp(const mjModel* model) : model_(model), scratch_(MakeData(model)) {}
+
+void ScriptedGrasp::Reset() {
+  last_roll_goal_ = 1e9;
+  phase_ = Phase::kApproach;
+  phase_steps_ = 0;
+}
+
+std::array<double, 5> ScriptedGrasp::SolveIk(const GraspCubeEnv& env, const std::array<double, 3>& point,
+                                             double cube_yaw, const std::array<double, 5>& q_init) {
+  const mjModel* m = model_;
+  mjData* d = scratch_.get();
+  const GraspCubeIds& id = env.ids();
+  std::copy(env.data()->qpos, env.data()->qpos + m->nq, d->qpos);
+  std::array<double, 5> q = q_init;
+  const auto local = GraspPointLocal(env.cube_half_size());
+  const int body = id.fixed_jaw_body;
+  std::vector<mjtNum> jacp(3 * m->nv), jacr(3 * m->nv);
+  auto apply = [&] {
+    for (int j = 0; j < 5; ++j) d->qpos[id.qpos_adr[j]] = q[j];
+    mj_kinematics(m, d);
+    mj_comPos(m, d);
+  };
+  auto world_point = [&](double* out) {
+    const double* x = d->xpos + 3 * body;
+    const double* r = d->xmat + 9 * body;
+    for (int k = 0; k < 3; ++k) out[k] = x[k] + r[3 * k] * local[0] + r[3 * k + 1] * local[1] + r[3 * k + 2] * local[2];
+  };
+  // Levenberg-Marquardt on position (3 rows) and pointing (3 rows, weighted low so that reaching the
+  // point wins and far cubes are approached with a tilted gripper) over pan, lift, elbow, wrist_flex.
+  // The pointing weight starts high (gripper straight down) and is relaxed only while the point
+  // cannot be reached, which keeps the solution unique and steady from one step to the next.
+  double kOrientWeight = 0.3;
+  auto residual = [&](double* err) {
+    double p[3];
+    world_point(p);
+    const double* r = d->xmat + 9 * body;
+    // Rotation error taking the approach axis (fixed-jaw x) onto world -z: approach x (0, 0, -1).
+    const double rot_err[3] = {-r[3], r[0], 0.0};
+    double cost = 0;
+    for (int k = 0; k < 3; ++k) {
+      err[k] = point[k] - p[k];
+      err[3 + k] = kOrientWeight * rot_err[k];
+    }
+    for (int k = 0; k < 6; ++k) cost += err[k] * err[k];
+    return cost;
+  };
+  for (const double w : {0.3, 0.1, 0.03, 0.01}) {
+  kOrientWeight = w;
+  double lambda = 1e-4;
+  apply();
+  double err[6];
+  double cost = residual(err);
+  for (int it = 0; it < kIkIters && cost > 1e-10; ++it) {
+    double p[3];
+    world_point(p);
+    mj_jac(m, d, jacp.data(), jacr.data(), p, body);
+    double J[6][4];
+    for (int k = 0; k < 3; ++k)
+      for (int j = 0; j < 4; ++j) {
+        J[k][j] = jacp[static_cast<size_t>(k * m->nv + id.dof_adr[j])];
+        J[3 + k][j] = kOrientWeight * jacr[static_cast<size_t>(k * m->nv + id.dof_adr[j])];
+      }
+    const std::array<double, 5> q_prev = q;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      // (J^T J + lambda I) dq = J^T err, 4x4, Gauss-Jordan with partial pivoting.
+      double A[4][5] = {};
+      for (int a = 0; a < 4; ++a) {
+        for (int b = 0; b < 4; ++b)
+          for (int k = 0; k < 6; ++k) A[a][b] += J[k][a] * J[k][b];
+        A[a][a] += lambda;
+        for (int k = 0; k < 6; ++k) A[a][4] += J[k][a] * err[k];
+      }
+      for (int c = 0; c < 4; ++c) {
+        int piv = c;
+        for (int rr = c + 1; rr < 4; ++rr)
+          if (std::fabs(A[rr][c]) > std::fabs(A[piv][c])) piv = rr;
+        std::swap(A[c], A[piv]);
+        for (int rr = 0; rr < 4; ++rr) {
+          if (rr == c) continue;
+          const double f = A[rr][c] / A[c][c];
+          for (int cc = c; cc < 5; ++cc) A[rr][cc] -= f * A[c][cc];
+        }
+      }
+      for (int j = 0; j < 4; ++j)
+        q[j] = std::clamp(q_prev[j] + std::clamp(A[j][4] / A[j][j], -0.3, 0.3), so100::kJointLow[j],
+                          so100::kJointHigh[j]);
+      apply();
+      double trial[6];
+      const double c = residual(trial);
+      if (c < cost) {
+        cost = c;
+        std::copy(trial, trial + 6, err);
+        lambda = std::max(1e-7, lambda * 0.3);
+        break;
+      }
+      q = q_prev;
+      apply();
+      lambda *= 5.0;
+    }
+  }
+  if (err[0] * err[0] + err[1] * err[1] + err[2] * err[2] < 2e-3 * 2e-3) break;
+  }
+  // Roll: turn the jaws' closing axis (fixed-jaw y) onto the nearest cube face normal.
+  apply();
+  auto closing_azimuth = [&] {
+    const double* r = d->xmat + 9 * body;
+    return std::atan2(r[4], r[1]);
+  };
+  const double a0 = closing_azimuth();
+  q[4] += 0.1;
+  apply();
+  const double sign = WrapPi(closing_azimuth() - a0) > 0 ? 1.0 : -1.0;  // d(azimuth)/d(roll) = +-1
+  q[4] -= 0.1;
+  double delta = WrapPi(cube_yaw - a0);
+  delta = std::remainder(delta, so100::kPi / 2);  // any face: nearest multiple of 90 degrees
+  double roll = q[4] + sign * delta;
+  if (roll > so100::kJointHigh[4]) roll -= so100::kPi;
+  if (roll < so100::kJointLow[4]) roll += so100::kPi;
+  q[4] = roll;
+  return q;
+}
+
+std::array<double, 3> ScriptedGrasp::GraspPointAt(const GraspCubeEnv& env, const std::array<double, 5>& q) {
+  const mjModel* m = model_;
+  mjData* d = scratch_.get();
+  const GraspCubeIds& id = env.ids();
+  std::copy(env.data()->qpos, env.data()->qpos + m->nq, d->qpos);
+  for (int j = 0; j < 5; ++j) d->qpos[id.qpos_adr[j]] = q[j];
+  mj_kinematics(m, d);
+  const auto local = GraspPointLocal(env.cube_half_size());
+  const double* x = d->xpos + 3 * id.fixed_jaw_body;
+  const double* r = d->xmat + 9 * id.fixed_jaw_body;
+  std::array<double, 3> p{};
+  for (int k = 0; k < 3; ++k) p[k] = x[k] + r[3 * k] * local[0] + r[3 * k + 1] * local[1] + r[3 * k + 2] * local[2];
+  return p;
+}
+
+void ScriptedGrasp::Act(const GraspCubeEnv& env, float* action) {
+  const GraspCubeIds& id = env.ids();
+  const mjData* d = env.data();
+  const auto& target = env.target_qpos();
+  const double* cq = d->qpos + id.cube_qpos_adr;
+  const std::array<double, 3> cube = {cq[0], cq[1], cq[2]};
+  const double yaw = Yaw(cq + 3);
+
+  std::array<double, 5> q_arm{};
+  for (int j = 0; j < 5; ++j) q_arm[j] = target[j];
+  bool close = false;
+  ++phase_steps_;
+
+  // The grasp point where the commanded joint targets put it (planning on commands, not on the
+  // lagging measurement, keeps the approach free of oscillation) and where it is now.
+  const auto p_cmd = GraspPointAt(env, q_arm);
+  std::array<double, 5> q_meas{};
+  for (int j = 0; j < 5; ++j) q_meas[j] = d->qpos[id.qpos_adr[j]];
+  const auto p = GraspPointAt(env, q_meas);
+  const double dxy = std::hypot(cube[0] - p_cmd[0], cube[1] - p_cmd[1]);
+  const double dxy_meas = std::hypot(cube[0] - p[0], cube[1] - p[1]);
+
+  switch (phase_) {
+    case Phase::kApproach: {
+      // Swoop: stay above the cube by an amount that shrinks with the horizontal distance left, so
+      // the jaws come down around it instead of sweeping across the table.
+      const double grasp_z = std::max(cube[2], kGraspHeight);
+      // Come down only once the wrist has turned the jaws across the cube's faces.
+      const double roll_err = std::fabs(last_roll_goal_ - d->qpos[id.qpos_adr[4]]);
+      const double hover = roll_err > 0.08 ? kHover : std::clamp(4.0 * (dxy - 0.002), 0.0, kHover);
+      q_arm = SolveIk(env, {cube[0], cube[1], grasp_z + hover}, yaw, q_arm);
+      last_roll_goal_ = q_arm[4];
+      if ((dxy_meas < 0.006 && p[2] - grasp_z < 0.006) || phase_steps_ > 40) {
+        phase_ = Phase::kClose;
+        phase_steps_ = 0;
+      }
+      break;
+    }
+    case Phase::kClose: {
+      close = true;
+      if ((env.eval().is_grasped && phase_steps_ >= 2) || phase_steps_ >= kCloseSteps + 3) {
+        phase_ = Phase::kLift;
+        phase_steps_ = 0;
+      }
+      break;
+    }
+    case Phase::kLift: {
+      close = true;
+      for (int j = 0; j < 5; ++j) q_arm[j] = so100::kRestQpos[j];
+      break;
+    }
+  }
+
+  // Express the wanted joint targets in the env's control mode.
+  const ControlMode mode = env.config().control_mode;
+  for (int j = 0; j < so100::kNumJoints; ++j) {
+    const bool grip = j == so100::kNumJoints - 1;
+    const double want = grip ? kGripperOpen : q_arm[static_cast<size_t>(j)];
+    const double step = grip ? so100::kGripperDeltaPerStep : so100::kArmDeltaPerStep;
+    double a = 0;
+    if (grip && close) {
+      a = mode == ControlMode::kJointPos ? so100::kJointLow[j] : -1.0;
+    } else if (mode == ControlMode::kJointTargetDeltaPos) {
+      a = std::clamp((want - target[j]) / step, -1.0, 1.0);
+    } else if (mode == ControlMode::kJointDeltaPos) {
+      a = std::clamp((want - d->qpos[id.qpos_adr[j]]) / step, -1.0, 1.0);
+    } else {
+      a = target[j] + std::clamp(want - target[j], -step, step);
+    }
+    action[j] = static_cast<float>(a);
+  }
+}
+
+}  // namespace s2r::sim
+
+#include "sim/env_registry.h"
+
+namespace s2r::sim {
+
+ScriptedStats RunScriptedEpisodes(const GraspCubeConfig& cfg, int episodes, uint64_t seed, int num_envs,
+                                  int threads, const std::function<void(int)>& on_episode) {
+  num_envs = std::max(1, std::min(num_envs, episodes));
+  VecEnvConfig vcfg;
+  vcfg.num_envs = num_envs;
+  vcfg.num_threads = threads;
+  vcfg.seed = seed;
+  EnvMaker maker = MakeGraspCube(cfg);
+  VecEnv venv(maker.spec, maker.factory, vcfg);
+  std::vector<std::unique_ptr<ScriptedGrasp>> ctrl;
+  for (int i = 0; i < num_envs; ++i)
+    ctrl.push_back(std::make_unique<ScriptedGrasp>(static_cast<GraspCubeEnv&>(venv.env(i)).model()));
+  const int a = maker.spec.action_dim;
+  std::vector<float> actions(static_cast<size_t>(num_envs * a));
+  std::vector<int> played(static_cast<size_t>(num_envs), 0);
+  std::vector<double> ret(static_cast<size_t>(num_envs), 0.0);
+  std::vector<uint8_t> grasped(static_cast<size_t>(num_envs), 0);
+  std::vector<int> steps(static_cast<size_t>(num_envs), 0);
+  int done_episodes = 0, successes = 0, grasps = 0;
+  int64_t success_steps = 0;
+  double returns = 0;
+  auto quota = [&](int i) { return (episodes - i + num_envs - 1) / num_envs; };
+  while (done_episodes < episodes) {
+    for (int i = 0; i < num_envs; ++i)
+      ctrl[static_cast<size_t>(i)]->Act(static_cast<GraspCubeEnv&>(venv.env(i)), &actions[static_cast<size_t>(i * a)]);
+    venv.Step(actions.data());
+    const float* info = venv.info();
+    const size_t k = maker.spec.info_names.size();
+    for (int i = 0; i < num_envs; ++i) {
+      const size_t u = static_cast<size_t>(i);
+      const bool done = venv.terminated()[u] || venv.truncated()[u];
+      const float* inf = done ? venv.final_info() + u * k : info + u * k;
+      ret[u] += venv.reward()[u];
+      ++steps[u];
+      grasped[u] |= inf[1] > 0.5f ? 1 : 0;
+      if (!done) continue;
+      ctrl[u]->Reset();
+      if (played[u] < quota(i)) {
+        ++played[u];
+        ++done_episodes;
+        returns += ret[u];
+        grasps += grasped[u];
+        if (venv.success()[u]) {
+          ++successes;
+          success_steps += steps[u];
+        }
+        if (on_episode) on_episode(done_episodes);
+      }
+      ret[u] = 0;
+      grasped[u] = 0;
+      steps[u] = 0;
+    }
+  }
+  ScriptedStats s;
+  s.episodes = done_episodes;
+  s.success_rate = static_cast<double>(successes) / done_episodes;
+  s.grasp_rate = static_cast<double>(grasps) / done_episodes;
+  s.mean_return = returns / done_episodes;
+  s.mean_success_step = successes ? static_cast<double>(success_steps) / successes : 0.0;
+  s.diverged = venv.diverged_count();
+  return s;
+}
+
+}  // namespace s2r::sim
