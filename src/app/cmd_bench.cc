@@ -47,7 +47,7 @@ void RunBenchEnv(const BenchEnvFlags& f) {
     }
   }
   bar.Finish();
-  const double mem = sim::MemoryPerEnvBytes(cfg, f.num_envs);
+  const double mem = sim::MemoryPerEnvBytes(cfg);
   const double raw_m = Median(raw), one_m = Median(one), many_m = multi ? Median(many) : one_m;
   nlohmann::json out = {{"env_id", f.env.env_id},
                         {"num_envs", f.num_envs},

@@ -1,9 +1,6 @@
 #include "sim/env_bench.h"
 
-#include <unistd.h>
-
 #include <chrono>
-#include <fstream>
 #include <vector>
 
 #include "core/rng.h"
@@ -21,13 +18,6 @@ double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 
 void FillActions(Rng& rng, std::vector<float>& a) {
   for (auto& v : a) v = static_cast<float>(rng.Uniform(-1.0, 1.0));
-}
-
-double ResidentBytes() {
-  std::ifstream in("/proc/self/statm");
-  long size = 0, resident = 0;
-  in >> size >> resident;
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace
@@ -98,14 +88,19 @@ EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double s
   return r;
 }
 
-double MemoryPerEnvBytes(const GraspCubeConfig& cfg, int num_envs) {
+double MemoryPerEnvBytes(const GraspCubeConfig& cfg) {
   EnvMaker maker = MakeGraspCube(cfg);
-  const double before = ResidentBytes();
-  VecEnvConfig vcfg;
-  vcfg.num_envs = num_envs;
-  VecEnv venv(maker.spec, maker.factory, vcfg);
-  const double after = ResidentBytes();
-  return (after - before) / num_envs;
+  auto env = maker.factory(0, 0);
+  const auto& e = static_cast<const GraspCubeEnv&>(*env);
+  const mjModel* m = e.model();
+  const mjData* d = e.data();
+  // Each env owns a model copy and its mjData (arena and stack); the engine adds its batch slots:
+  // obs and final_obs, info and final_info, reward (float32) and 4 flags, elapsed steps, a counter.
+  const double sim = static_cast<double>(sizeof(mjModel) + static_cast<size_t>(m->nbuffer) + sizeof(mjData) +
+                                         static_cast<size_t>(d->nbuffer) + sizeof(mjtNum) * static_cast<size_t>(d->nstack));
+  const double slots = 4.0 * (2 * maker.spec.obs_dim + 2 * static_cast<double>(maker.spec.info_names.size()) + 1) +
+                       4 + 4 + 8;
+  return sim + slots + sizeof(GraspCubeEnv);
 }
 
 }  // namespace s2r::sim

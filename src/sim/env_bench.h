@@ -20,7 +20,8 @@ EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads
 // per env step with the same random joint-target deltas, reset every episode; no engine.
 EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double seconds, uint64_t seed);
 
-// Resident memory added per env by building a VecEnv of `num_envs` envs, bytes.
-double MemoryPerEnvBytes(const GraspCubeConfig& cfg, int num_envs);
+// Memory one env of the batch allocates, bytes: its model copy, mjData arena and stack, and its
+// slots in the engine's batch buffers.
+double MemoryPerEnvBytes(const GraspCubeConfig& cfg);
 
 }  // namespace s2r::sim

@@ -12,8 +12,9 @@ namespace {
 constexpr double kHover = 0.045;         // m above the cube centre before descending
 constexpr double kGraspHeight = 0.019;   // m above the table: keeps the pad tips ~4 mm off it
 constexpr double kGripperOpen = -0.1;    // rad, gripper target while approaching
-constexpr int kCloseSteps = 3;           // control steps spent closing before lifting
+constexpr int kMaxCloseSteps = 10;       // control steps the gripper may take to close
 constexpr int kIkIters = 40;
+constexpr double kMaxCartStep = 0.03;   // m the commanded grasp point may move per control step
 
 // The grasp point in the fixed-jaw frame: between the pads, the cube pressed against the fixed pad.
 std::array<double, 3> GraspPointLocal(double half) { return {0.090, half - 0.0033 + 0.006, 0.0}; }
@@ -198,7 +199,17 @@ void ScriptedGrasp::Act(const GraspCubeEnv& env, float* action) {
       // Come down only once the wrist has turned the jaws across the cube's faces.
       const double roll_err = std::fabs(last_roll_goal_ - d->qpos[id.qpos_adr[4]]);
       const double hover = roll_err > 0.08 ? kHover : std::clamp(4.0 * (dxy - 0.002), 0.0, kHover);
-      q_arm = SolveIk(env, {cube[0], cube[1], grasp_z + hover}, yaw, q_arm);
+      // Head for the point above the cube in straight Cartesian segments of at most kMaxCartStep.
+      std::array<double, 3> goal = {cube[0], cube[1], grasp_z + hover};
+      double seg[3], len = 0;
+      for (int k = 0; k < 3; ++k) {
+        seg[k] = goal[k] - p_cmd[k];
+        len += seg[k] * seg[k];
+      }
+      len = std::sqrt(len);
+      if (len > kMaxCartStep)
+        for (int k = 0; k < 3; ++k) goal[k] = p_cmd[k] + seg[k] * kMaxCartStep / len;
+      q_arm = SolveIk(env, goal, yaw, q_arm);
       last_roll_goal_ = q_arm[4];
       if ((dxy_meas < 0.006 && p[2] - grasp_z < 0.006) || phase_steps_ > 40) {
         phase_ = Phase::kClose;
@@ -207,8 +218,11 @@ void ScriptedGrasp::Act(const GraspCubeEnv& env, float* action) {
       break;
     }
     case Phase::kClose: {
+      // Close until the jaws hold the cube (or have stalled on it), then lift.
       close = true;
-      if ((env.eval().is_grasped && phase_steps_ >= 2) || phase_steps_ >= kCloseSteps + 3) {
+      const double jaw_speed = std::fabs(d->qvel[id.dof_adr[so100::kNumJoints - 1]]);
+      const bool stalled = phase_steps_ >= 3 && jaw_speed < 0.2;
+      if ((env.eval().is_grasped && phase_steps_ >= 2) || stalled || phase_steps_ >= kMaxCloseSteps) {
         phase_ = Phase::kLift;
         phase_steps_ = 0;
       }
@@ -221,21 +235,30 @@ void ScriptedGrasp::Act(const GraspCubeEnv& env, float* action) {
     }
   }
 
-  // Express the wanted joint targets in the env's control mode.
+  // Express the wanted joint targets in the env's control mode. While approaching, the arm joints move
+  // together along a straight line in joint space (the slowest joint sets the pace), so the path does
+  // not dip.
   const ControlMode mode = env.config().control_mode;
+  double ref[so100::kNumJoints];
+  for (int j = 0; j < so100::kNumJoints; ++j)
+    ref[j] = mode == ControlMode::kJointDeltaPos ? d->qpos[id.qpos_adr[j]] : target[j];
+  // (Back to rest every joint goes at full speed: success only needs the targets near rest.)
+  const bool synchronized = phase_ != Phase::kLift;
+  double scale = 1.0;
+  for (int j = 0; j < so100::kNumArmJoints && synchronized; ++j)
+    scale = std::max(scale, std::fabs(q_arm[static_cast<size_t>(j)] - ref[j]) / so100::kArmDeltaPerStep);
   for (int j = 0; j < so100::kNumJoints; ++j) {
     const bool grip = j == so100::kNumJoints - 1;
-    const double want = grip ? kGripperOpen : q_arm[static_cast<size_t>(j)];
     const double step = grip ? so100::kGripperDeltaPerStep : so100::kArmDeltaPerStep;
+    const double delta = grip ? std::clamp(kGripperOpen - ref[j], -step, step)
+                              : (q_arm[static_cast<size_t>(j)] - ref[j]) / scale;
     double a = 0;
     if (grip && close) {
       a = mode == ControlMode::kJointPos ? so100::kJointLow[j] : -1.0;
-    } else if (mode == ControlMode::kJointTargetDeltaPos) {
-      a = std::clamp((want - target[j]) / step, -1.0, 1.0);
-    } else if (mode == ControlMode::kJointDeltaPos) {
-      a = std::clamp((want - d->qpos[id.qpos_adr[j]]) / step, -1.0, 1.0);
+    } else if (mode == ControlMode::kJointPos) {
+      a = ref[j] + delta;
     } else {
-      a = target[j] + std::clamp(want - target[j], -step, step);
+      a = std::clamp(delta / step, -1.0, 1.0);
     }
     action[j] = static_cast<float>(a);
   }
