@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "core/error.h"
 #include "core/so100_layout.h"
@@ -107,14 +108,19 @@ json ParseJson(const std::string& text, const std::string& source) {
   }
 }
 
-std::string ResolveFile(const Reader& r, const std::string& key, const std::string& value,
-                        const std::string& base_dir, const std::string& source) {
-  fs::path p(value);
-  if (p.is_relative() && !base_dir.empty() && !fs::exists(p)) p = fs::path(base_dir) / p;
-  if (!fs::is_regular_file(p))
-    throw ConfigError(source + ": key '" + key + "': file '" + value + "' does not exist");
-  (void)r;
-  return p.string();
+// A relative path is looked up next to the JSON file first (where lerobot-sim2real users keep
+// greenscreen.png), then in the working directory.
+std::string ResolveFile(const std::string& key, const std::string& value, const std::string& base_dir,
+                        const std::string& source) {
+  const fs::path p(value);
+  std::vector<fs::path> tried;
+  if (p.is_relative() && !base_dir.empty()) tried.push_back(fs::path(base_dir) / p);
+  tried.push_back(p);
+  for (const auto& t : tried)
+    if (fs::is_regular_file(t)) return t.string();
+  std::string where;
+  for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t.string();
+  throw ConfigError(source + ": key '" + key + "': file '" + value + "' does not exist (looked at " + where + ")");
 }
 
 }  // namespace
@@ -138,13 +144,13 @@ sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::str
   r.OptString("greenscreen_overlay_path", &cfg.greenscreen_overlay_path);
   if (!cfg.greenscreen_overlay_path.empty())
     cfg.greenscreen_overlay_path =
-        ResolveFile(r, "greenscreen_overlay_path", cfg.greenscreen_overlay_path, base_dir, source);
+        ResolveFile("greenscreen_overlay_path", cfg.greenscreen_overlay_path, base_dir, source);
   r.Array("spawn_box_pos", &cfg.spawn_box_pos, " (m)");
   r.Number("spawn_box_half_size", &cfg.spawn_box_half_size);
   r.Bool("domain_randomization", &cfg.domain_randomization);
   r.OptString("robot_mjcf_path", &cfg.robot_mjcf_path);
   if (!cfg.robot_mjcf_path.empty())
-    cfg.robot_mjcf_path = ResolveFile(r, "robot_mjcf_path", cfg.robot_mjcf_path, base_dir, source);
+    cfg.robot_mjcf_path = ResolveFile("robot_mjcf_path", cfg.robot_mjcf_path, base_dir, source);
   if (r.Has("robot_uids")) {
     if (!r.At("robot_uids").is_string() || r.At("robot_uids").get<std::string>() != "so100")
       r.Fail("robot_uids", "\"so100\" (the only robot of SO100GraspCube-v1)");

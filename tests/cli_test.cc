@@ -1,0 +1,221 @@
+// End-to-end tests of the built `sim2real` binary: help, `envs`, `scripted`, `bench env` and the
+// error messages users see. Each test runs the real binary and checks its output.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout, plus stderr where merged
+};
+
+// Runs `sim2real <args>` through the shell. merge_stderr: 2>&1; otherwise stderr is dropped so
+// stdout stays machine-readable.
+RunResult RunCli(const std::string& args, bool merge_stderr) {
+  const std::string cmd =
+      std::string("'") + S2R_BINARY + "' " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+  RunResult r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) {
+    ADD_FAILURE() << "popen failed: " << cmd;
+    return r;
+  }
+  std::array<char, 4096> buf;
+  size_t got;
+  while ((got = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), got);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// Parses a command's stdout as one JSON value; reports the output on failure.
+json ParseJsonLine(const std::string& out) {
+  try {
+    return json::parse(out);
+  } catch (const json::parse_error& e) {
+    ADD_FAILURE() << "not JSON (" << e.what() << "):\n" << out;
+    return json::object();
+  }
+}
+
+// A temporary file removed on scope exit.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    static std::atomic<int> counter{0};
+    path_ = (fs::temp_directory_path() /
+             ("s2r_cli_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + ".json"))
+                .string();
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(CliTest, HelpListsSubcommands) {
+  const RunResult r = RunCli("--help", true);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("envs"));
+  EXPECT_THAT(r.out, HasSubstr("scripted"));
+  EXPECT_THAT(r.out, HasSubstr("bench"));
+  EXPECT_THAT(r.out, HasSubstr("Subcommands"));
+}
+
+TEST(CliTest, NoSubcommandIsAnError) {
+  const RunResult r = RunCli("", true);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("subcommand"));
+}
+
+TEST(CliTest, EnvsJsonDescribesGraspCube) {
+  const RunResult r = RunCli("envs --json", false);
+  ASSERT_EQ(r.exit_code, 0);
+  const json envs = ParseJsonLine(r.out);
+  ASSERT_TRUE(envs.is_array());
+  const json* grasp = nullptr;
+  for (const auto& e : envs)
+    if (e.value("id", "") == "SO100GraspCube-v1") grasp = &e;
+  ASSERT_NE(grasp, nullptr) << r.out;
+  const json& e = *grasp;
+  EXPECT_EQ(e["obs_modes"]["state"]["obs_shape"], json::array({31}));
+  EXPECT_EQ(e["obs_modes"]["rgb"]["obs_shape"], json::array({17}));
+  EXPECT_EQ(e["obs_modes"]["state"]["obs_names"].size(), 31u);
+  EXPECT_EQ(e["obs_modes"]["state"]["obs_names"][0], "qpos/shoulder_pan");
+  EXPECT_EQ(e["action_shape"], json::array({6}));
+  EXPECT_EQ(e["action_low"], json::array({-1.0, -1.0, -1.0, -1.0, -1.0, -1.0}));
+  EXPECT_EQ(e["action_high"], json::array({1.0, 1.0, 1.0, 1.0, 1.0, 1.0}));
+  EXPECT_EQ(e["max_episode_steps"], 64);
+  EXPECT_EQ(e["control_freq_hz"], 20.0);
+  EXPECT_EQ(e["control_modes"],
+            json::array({"pd_joint_target_delta_pos", "pd_joint_delta_pos", "pd_joint_pos"}));
+}
+
+TEST(CliTest, EnvsTextMentionsShapes) {
+  const RunResult r = RunCli("envs", false);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("SO100GraspCube-v1"));
+  EXPECT_THAT(r.out, HasSubstr("obs mode state: [31]"));
+  EXPECT_THAT(r.out, HasSubstr("obs mode rgb: [17]"));
+}
+
+// Both flag spellings (the Python tools' underscores and CLI11's dashes, '=' or a space) work.
+TEST(CliTest, ScriptedAcceptsBothFlagSpellings) {
+  for (const std::string env_flag : {"--env_id=SO100GraspCube-v1", "--env-id SO100GraspCube-v1",
+                                     "--env_id SO100GraspCube-v1", "--env-id=SO100GraspCube-v1"}) {
+    const RunResult r =
+        RunCli("scripted " + env_flag + " --num-episodes 2 --num_envs 2 --threads 1 --json", false);
+    ASSERT_EQ(r.exit_code, 0) << env_flag;
+    const json out = ParseJsonLine(r.out);
+    EXPECT_EQ(out["env_id"], "SO100GraspCube-v1") << env_flag;
+    EXPECT_EQ(out["episodes"], 2) << env_flag;
+    EXPECT_EQ(out["control_mode"], "pd_joint_target_delta_pos");
+    const double rate = out["success_rate"].get<double>();
+    EXPECT_GE(rate, 0.0) << env_flag;
+    EXPECT_LE(rate, 1.0) << env_flag;
+    const double grasp = out["grasp_rate"].get<double>();
+    EXPECT_GE(grasp, 0.0);
+    EXPECT_LE(grasp, 1.0);
+    EXPECT_EQ(out["diverged"], 0);
+  }
+}
+
+TEST(CliTest, ScriptedIsReproducibleAndHonoursEnvConfig) {
+  const std::string args = " --num-episodes 4 --num-envs 2 --threads 2 --seed 3 --json";
+  const RunResult a = RunCli("scripted" + args, false);
+  const RunResult b = RunCli("scripted" + args + " --env-kwargs-json-path '" + S2R_SOURCE_DIR +
+                                 "/env_config.json'"
+                                 " --control-mode pd_joint_target_delta_pos",
+                             false);
+  ASSERT_EQ(a.exit_code, 0);
+  ASSERT_EQ(b.exit_code, 0);
+  const json ja = ParseJsonLine(a.out), jb = ParseJsonLine(b.out);
+  EXPECT_EQ(ja["episodes"], 4);
+  EXPECT_EQ(jb["episodes"], 4);
+  EXPECT_EQ(ja["seed"], 3);
+  const RunResult again = RunCli("scripted" + args, false);
+  EXPECT_EQ(ParseJsonLine(again.out), ja);  // same seed, same numbers
+}
+
+TEST(CliTest, UnknownEnvIdNamesFlagAndId) {
+  for (const std::string flag : {"--env-id", "--env_id"}) {
+    const RunResult r = RunCli("scripted " + flag + "=SO100NoSuchTask-v9 --num-episodes 1", true);
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("--env-id"));
+    EXPECT_THAT(r.out, HasSubstr("SO100NoSuchTask-v9"));
+    EXPECT_THAT(r.out, HasSubstr("SO100GraspCube-v1"));  // lists what is registered
+  }
+  const RunResult bench = RunCli("bench env --env-id Nope-v0 --num-envs 1 --seconds 0.01 --rounds 1", true);
+  EXPECT_NE(bench.exit_code, 0);
+  EXPECT_THAT(bench.out, HasSubstr("Nope-v0"));
+}
+
+TEST(CliTest, MissingEnvConfigFileNamesPath) {
+  const std::string missing = (fs::temp_directory_path() / "s2r_cli_no_such_config_2718.json").string();
+  const RunResult r = RunCli("scripted --num-episodes 1 --env-kwargs-json-path '" + missing + "'", true);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("--env-kwargs-json-path"));
+  EXPECT_THAT(r.out, HasSubstr(missing));
+}
+
+TEST(CliTest, EnvConfigWithUnknownKeyNamesKey) {
+  TempFile file(R"({"spawn_box_pos": [0.3, 0.05], "spawn_box_size": 0.1})");
+  const RunResult r = RunCli("scripted --num-episodes 1 --env_kwargs_json_path=" + file.path(), true);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("spawn_box_size"));
+  EXPECT_THAT(r.out, HasSubstr(file.path()));
+}
+
+TEST(CliTest, BadFlagValuesAreReported) {
+  const RunResult mode = RunCli("scripted --num-episodes 1 --control-mode pd_ee_pose", true);
+  EXPECT_EQ(mode.exit_code, 2) << mode.out;
+  EXPECT_THAT(mode.out, HasSubstr("--control-mode"));
+  EXPECT_THAT(mode.out, HasSubstr("pd_ee_pose"));
+  const RunResult zero = RunCli("scripted --num-episodes 0", true);
+  EXPECT_NE(zero.exit_code, 0);
+  EXPECT_THAT(zero.out, HasSubstr("--num-episodes"));
+  const RunResult unknown = RunCli("envs --no-such-flag", true);
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_THAT(unknown.out, HasSubstr("--no-such-flag"));
+}
+
+TEST(CliTest, BenchEnvReportsPositiveRates) {
+  const RunResult r = RunCli("bench env --num-envs 8 --threads 2 --seconds 0.2 --rounds 1 --json", false);
+  ASSERT_EQ(r.exit_code, 0);
+  const json out = ParseJsonLine(r.out);
+  EXPECT_EQ(out["num_envs"], 8);
+  EXPECT_EQ(out["threads"], 2);
+  EXPECT_GT(out["raw_mujoco_steps_per_sec"].get<double>(), 0.0);
+  EXPECT_GT(out["engine_1_thread_steps_per_sec"].get<double>(), 0.0);
+  EXPECT_GT(out["engine_steps_per_sec"].get<double>(), 0.0);
+  EXPECT_GT(out["ratio_vs_raw_mujoco"].get<double>(), 0.0);
+  EXPECT_GT(out["thread_scaling"].get<double>(), 0.0);
+  EXPECT_GT(out["memory_per_env_bytes"].get<double>(), 0.0);
+  // The ratio is what it says it is.
+  EXPECT_NEAR(
+      out["ratio_vs_raw_mujoco"].get<double>(),
+      out["engine_1_thread_steps_per_sec"].get<double>() / out["raw_mujoco_steps_per_sec"].get<double>(),
+      1e-9);
+}
+
+}  // namespace
