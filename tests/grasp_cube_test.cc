@@ -201,7 +201,7 @@ TEST(GraspCubeEnvTest, GraspDetectedOnlyWhenBothJawsSqueezeTheCube) {
   EXPECT_LE(env->eval().jaw_cube_angle[0], 110.0);
   EXPECT_LE(env->eval().jaw_cube_angle[1], 110.0);
   EXPECT_LT(env->cube_pos()[2], env->cube_half_size() + 0.005);  // still at the table
-  EXPECT_FALSE(env->eval().success);  // not back at rest
+  EXPECT_FALSE(env->eval().success);                             // not back at rest
   // Lift straight up by raising the shoulder: the cube comes along, still grasped.
   const float lift[6] = {0, -1, 0, 0, 0, -1};
   for (int k = 0; k < 4; ++k) ASSERT_TRUE(env->Step(lift));
@@ -210,9 +210,9 @@ TEST(GraspCubeEnvTest, GraspDetectedOnlyWhenBothJawsSqueezeTheCube) {
   // Open the gripper: no more grasp.
   const float open[6] = {0, 0, 0, 0, 0, 1};
   for (int k = 0; k < 6; ++k) ASSERT_TRUE(env->Step(open));
-  EXPECT_FALSE(env->eval().is_grasped) << "gripper q " << env->data()->qpos[env->ids().qpos_adr[5]] << " target "
-                                       << env->target_qpos()[5] << " forces " << env->eval().jaw_cube_force[0] << " "
-                                       << env->eval().jaw_cube_force[1];
+  EXPECT_FALSE(env->eval().is_grasped)
+      << "gripper q " << env->data()->qpos[env->ids().qpos_adr[5]] << " target " << env->target_qpos()[5]
+      << " forces " << env->eval().jaw_cube_force[0] << " " << env->eval().jaw_cube_force[1];
 }
 
 TEST(GraspCubeEnvTest, OneJawTouchingIsNotAGrasp) {
@@ -299,9 +299,7 @@ TEST(RobotMjcf, UserModelWithTheRightNamesLoadsAndWrongNamesAreRejected) {
   fs::create_directories(dir);
   std::ifstream in(AssetDir() + "/so100.xml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  {
-    std::ofstream(dir / "copy.xml") << text;
-  }
+  { std::ofstream(dir / "copy.xml") << text; }
   GraspCubeConfig cfg;
   cfg.robot_mjcf_path = (dir / "copy.xml").string();
   EXPECT_NO_THROW(MakeGraspCube(cfg));
@@ -309,9 +307,7 @@ TEST(RobotMjcf, UserModelWithTheRightNamesLoadsAndWrongNamesAreRejected) {
   std::string renamed = text;
   for (size_t at; (at = renamed.find("\"elbow_flex\"")) != std::string::npos;)
     renamed.replace(at, 12, "\"elbow\"");
-  {
-    std::ofstream(dir / "renamed.xml") << renamed;
-  }
+  { std::ofstream(dir / "renamed.xml") << renamed; }
   cfg.robot_mjcf_path = (dir / "renamed.xml").string();
   try {
     MakeGraspCube(cfg);

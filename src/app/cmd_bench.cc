@@ -82,12 +82,21 @@ void AddBenchCommand(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Benchmarks of the hot paths, each beside its baseline");
   bench->require_subcommand(1);
   static BenchEnvFlags f;
-  auto* env = bench->add_subcommand("env", "Env steps/s of the engine vs a plain MuJoCo loop, and memory per env");
+  auto* env =
+      bench->add_subcommand("env", "Env steps/s of the engine vs a plain MuJoCo loop, and memory per env");
   AddEnvFlags(env, &f.env, false);
-  env->add_option("--num-envs", f.num_envs, "envs in the batch")->capture_default_str()->check(CLI::PositiveNumber);
-  env->add_option("--threads", f.threads, "engine worker threads")->capture_default_str()->check(CLI::PositiveNumber);
-  env->add_option("--seconds", f.seconds, "seconds per measurement")->capture_default_str()->check(CLI::PositiveNumber);
-  env->add_option("--rounds", f.rounds, "rounds; medians are reported")->capture_default_str()->check(CLI::PositiveNumber);
+  env->add_option("--num-envs", f.num_envs, "envs in the batch")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  env->add_option("--threads", f.threads, "engine worker threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  env->add_option("--seconds", f.seconds, "seconds per measurement")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  env->add_option("--rounds", f.rounds, "rounds; medians are reported")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   env->add_option("--seed", f.seed, "random seed")->capture_default_str();
   env->add_flag("--json", f.json, "print one JSON object on stdout");
   env->callback([] { RunBenchEnv(f); });

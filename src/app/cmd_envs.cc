@@ -9,7 +9,8 @@
 namespace s2r::app {
 
 void AddEnvsCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("envs", "List the registered environments and their observation/action specs");
+  auto* cmd =
+      app.add_subcommand("envs", "List the registered environments and their observation/action specs");
   static bool as_json = false;
   cmd->add_flag("--json", as_json, "print one JSON object");
   cmd->callback([] {
@@ -52,7 +53,8 @@ void AddEnvsCommand(CLI::App& app) {
                 << "pd_joint_target_delta_pos: +-0.05 rad arm, +-0.2 rad gripper per step)\n";
       std::cout << "  control modes: ";
       for (const auto& c : e["control_modes"]) std::cout << c.get<std::string>() << " ";
-      std::cout << "\n  episode: " << e["max_episode_steps"] << " steps at " << e["control_freq_hz"] << " Hz\n";
+      std::cout << "\n  episode: " << e["max_episode_steps"] << " steps at " << e["control_freq_hz"]
+                << " Hz\n";
       for (auto it = e["obs_modes"].begin(); it != e["obs_modes"].end(); ++it) {
         std::cout << "  obs mode " << it.key() << ": [" << it.value()["obs_shape"][0] << "] float32";
         if (it.value().contains("image")) std::cout << " + image " << it.value()["image"].get<std::string>();

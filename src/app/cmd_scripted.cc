@@ -27,10 +27,16 @@ void AddScriptedCommand(CLI::App& app) {
                                  "Run the scripted grasp controller (IK on the MuJoCo Jacobian) through the "
                                  "policy action interface and report its success rate");
   AddEnvFlags(cmd, &f.env, false);
-  cmd->add_option("--num-episodes", f.num_episodes, "episodes to run")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--num-episodes", f.num_episodes, "episodes to run")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", f.seed, "random seed")->capture_default_str();
-  cmd->add_option("--num-envs", f.num_envs, "parallel envs")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", f.threads, "worker threads")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--num-envs", f.num_envs, "parallel envs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", f.threads, "worker threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", f.json, "print one JSON object on stdout");
   cmd->callback([] {
     const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
@@ -39,22 +45,21 @@ void AddScriptedCommand(CLI::App& app) {
                                                           [&](int done) { bar.Update(done); });
     bar.Finish();
     if (f.json) {
-      nlohmann::json out = {{"env_id", f.env.env_id},
-                            {"control_mode", std::string(ControlModeName(cfg.control_mode))},
-                            {"episodes", s.episodes},
-                            {"seed", f.seed},
-                            {"success_rate", s.success_rate},
-                            {"grasp_rate", s.grasp_rate},
-                            {"mean_return", s.mean_return},
-                            {"mean_success_step", s.mean_success_step},
-                            {"diverged", s.diverged}};
+      nlohmann::json out = {
+          {"env_id", f.env.env_id},         {"control_mode", std::string(ControlModeName(cfg.control_mode))},
+          {"episodes", s.episodes},         {"seed", f.seed},
+          {"success_rate", s.success_rate}, {"grasp_rate", s.grasp_rate},
+          {"mean_return", s.mean_return},   {"mean_success_step", s.mean_success_step},
+          {"diverged", s.diverged}};
       std::cout << out.dump() << "\n";
       return;
     }
     std::printf("%s scripted controller, %d episodes (seed %llu, %s)\n", f.env.env_id.c_str(), s.episodes,
-                static_cast<unsigned long long>(f.seed), std::string(ControlModeName(cfg.control_mode)).c_str());
+                static_cast<unsigned long long>(f.seed),
+                std::string(ControlModeName(cfg.control_mode)).c_str());
     std::printf("  success rate  %.3f\n  grasp rate    %.3f\n  mean return   %.2f (%s reward)\n",
-                s.success_rate, s.grasp_rate, s.mean_return, std::string(sim::RewardModeName(cfg.reward_mode)).c_str());
+                s.success_rate, s.grasp_rate, s.mean_return,
+                std::string(sim::RewardModeName(cfg.reward_mode)).c_str());
     std::printf("  mean step of success %.1f of %d\n", s.mean_success_step, cfg.max_episode_steps);
     if (s.diverged) std::printf("  diverged simulations reset: %lld\n", static_cast<long long>(s.diverged));
   });

@@ -120,7 +120,8 @@ std::string ResolveFile(const std::string& key, const std::string& value, const 
     if (fs::is_regular_file(t)) return t.string();
   std::string where;
   for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t.string();
-  throw ConfigError(source + ": key '" + key + "': file '" + value + "' does not exist (looked at " + where + ")");
+  throw ConfigError(source + ": key '" + key + "': file '" + value + "' does not exist (looked at " + where +
+                    ")");
 }
 
 }  // namespace
@@ -128,7 +129,8 @@ std::string ResolveFile(const std::string& key, const std::string& value, const 
 sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::string& source,
                                     const std::string& base_dir) {
   const json root = ParseJson(json_text, source);
-  if (!root.is_object()) throw ConfigError(source + ": expected a JSON object of env settings at the top level");
+  if (!root.is_object())
+    throw ConfigError(source + ": expected a JSON object of env settings at the top level");
   sim::GraspCubeConfig cfg;
   Reader r(root, source, "");
   r.RejectUnknown({"base_camera_settings", "greenscreen_overlay_path", "spawn_box_pos", "spawn_box_half_size",
@@ -157,18 +159,21 @@ sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::str
   }
   if (r.Has("control_mode")) {
     if (!r.At("control_mode").is_string()) r.Fail("control_mode", "a string");
-    cfg.control_mode = ParseControlMode(r.At("control_mode").get<std::string>(), source + ": key 'control_mode'");
+    cfg.control_mode =
+        ParseControlMode(r.At("control_mode").get<std::string>(), source + ": key 'control_mode'");
   }
   if (r.Has("reward_mode")) {
     if (!r.At("reward_mode").is_string()) r.Fail("reward_mode", "a string");
-    cfg.reward_mode = sim::ParseRewardMode(r.At("reward_mode").get<std::string>(), source + ": key 'reward_mode'");
+    cfg.reward_mode =
+        sim::ParseRewardMode(r.At("reward_mode").get<std::string>(), source + ": key 'reward_mode'");
   }
   if (r.Has("domain_randomization_config")) {
     Reader d = r.Child("domain_randomization_config");
     auto& dr = cfg.domain_randomization_config;
     d.RejectUnknown({"initial_qpos_noise_scale", "robot_color", "randomize_lighting", "max_camera_offset",
-                     "camera_target_noise", "camera_view_rot_noise", "camera_fov_noise", "cube_half_size_range",
-                     "cube_friction_mean", "cube_friction_std", "cube_friction_bounds", "randomize_cube_color"});
+                     "camera_target_noise", "camera_view_rot_noise", "camera_fov_noise",
+                     "cube_half_size_range", "cube_friction_mean", "cube_friction_std",
+                     "cube_friction_bounds", "randomize_cube_color"});
     d.Number("initial_qpos_noise_scale", &dr.initial_qpos_noise_scale);
     if (d.Has("robot_color")) {
       const json& v = d.At("robot_color");

@@ -8,8 +8,9 @@
 #include "core/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"sim2real: train vision-based robot policies in a parallel MuJoCo twin and run them on real "
-               "SO-100/SO-101 arms"};
+  CLI::App app{
+      "sim2real: train vision-based robot policies in a parallel MuJoCo twin and run them on real "
+      "SO-100/SO-101 arms"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sim2real 0.1.0");
   s2r::app::AddEnvsCommand(app);

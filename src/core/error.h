@@ -27,11 +27,11 @@ namespace internal {
 }  // namespace s2r
 
 // Internal invariant: aborts with the location. Not for user input (throw ConfigError instead).
-#define S2R_CHECK(cond, ...)                                                            \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::ostringstream s2r_check_os_;                                                 \
-      s2r_check_os_ << "" __VA_ARGS__;                                                  \
-      ::s2r::internal::CheckFailed(#cond, __FILE__, __LINE__, s2r_check_os_.str());     \
-    }                                                                                   \
+#define S2R_CHECK(cond, ...)                                                        \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
+      std::ostringstream s2r_check_os_;                                             \
+      s2r_check_os_ << "" __VA_ARGS__;                                              \
+      ::s2r::internal::CheckFailed(#cond, __FILE__, __LINE__, s2r_check_os_.str()); \
+    }                                                                               \
   } while (0)

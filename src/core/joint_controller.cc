@@ -16,9 +16,12 @@ ControlMode ParseControlMode(std::string_view name, std::string_view what) {
 
 std::string_view ControlModeName(ControlMode mode) {
   switch (mode) {
-    case ControlMode::kJointTargetDeltaPos: return "pd_joint_target_delta_pos";
-    case ControlMode::kJointDeltaPos: return "pd_joint_delta_pos";
-    case ControlMode::kJointPos: return "pd_joint_pos";
+    case ControlMode::kJointTargetDeltaPos:
+      return "pd_joint_target_delta_pos";
+    case ControlMode::kJointDeltaPos:
+      return "pd_joint_delta_pos";
+    case ControlMode::kJointPos:
+      return "pd_joint_pos";
   }
   return "?";
 }

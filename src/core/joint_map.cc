@@ -24,11 +24,10 @@ void JointMap::Validate(const std::vector<std::string>& expected, const std::str
                       " joints; expected " + std::to_string(expected.size()));
   for (size_t i = 0; i < joints.size(); ++i) {
     if (joints[i].name != expected[i])
-      throw ConfigError(source + ": key 'joint_map[" + std::to_string(i) + "].name' is '" +
-                        joints[i].name + "'; expected '" + expected[i] + "'");
+      throw ConfigError(source + ": key 'joint_map[" + std::to_string(i) + "].name' is '" + joints[i].name +
+                        "'; expected '" + expected[i] + "'");
     if (joints[i].sign != 1.0 && joints[i].sign != -1.0)
-      throw ConfigError(source + ": key 'joint_map[" + std::to_string(i) +
-                        "].sign' must be 1 or -1");
+      throw ConfigError(source + ": key 'joint_map[" + std::to_string(i) + "].sign' must be 1 or -1");
   }
 }
 

@@ -29,14 +29,14 @@ JointControllerSpec ControllerSpec();
 
 // Observation layouts (float32). `state` mode: 31 values; `rgb` mode's state part: 17 values.
 namespace obs {
-inline constexpr int kQpos = 0;             // [6] joint positions, rad
-inline constexpr int kTargetQpos = 6;       // [6] controller targets, rad
-inline constexpr int kDistToRest = 12;      // [5] target_qpos[:5] - rest_qpos[:5], rad
-inline constexpr int kRgbStateDim = 17;     // rgb mode stops here
-inline constexpr int kIsGrasped = 17;       // [1] 0/1
-inline constexpr int kObjPose = 18;         // [7] cube position (m) and quaternion (w, x, y, z)
-inline constexpr int kTcpPos = 25;          // [3] m
-inline constexpr int kTcpToObj = 28;        // [3] cube position - tcp position, m
+inline constexpr int kQpos = 0;          // [6] joint positions, rad
+inline constexpr int kTargetQpos = 6;    // [6] controller targets, rad
+inline constexpr int kDistToRest = 12;   // [5] target_qpos[:5] - rest_qpos[:5], rad
+inline constexpr int kRgbStateDim = 17;  // rgb mode stops here
+inline constexpr int kIsGrasped = 17;    // [1] 0/1
+inline constexpr int kObjPose = 18;      // [7] cube position (m) and quaternion (w, x, y, z)
+inline constexpr int kTcpPos = 25;       // [3] m
+inline constexpr int kTcpToObj = 28;     // [3] cube position - tcp position, m
 inline constexpr int kStateDim = 31;
 }  // namespace obs
 

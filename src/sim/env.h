@@ -12,11 +12,11 @@
 namespace s2r::sim {
 
 struct EnvSpec {
-  std::string id;                       // e.g. "SO100GraspCube-v1"
-  int obs_dim = 0;                      // float32 values per env
-  int action_dim = 0;                   // float32 values per env
-  std::vector<double> action_low;       // [action_dim]
-  std::vector<double> action_high;      // [action_dim]
+  std::string id;                   // e.g. "SO100GraspCube-v1"
+  int obs_dim = 0;                  // float32 values per env
+  int action_dim = 0;               // float32 values per env
+  std::vector<double> action_low;   // [action_dim]
+  std::vector<double> action_high;  // [action_dim]
   int max_episode_steps = 0;
   double control_freq = 0;              // Hz
   std::vector<std::string> obs_names;   // [obs_dim] e.g. "qpos/shoulder_pan"
@@ -30,7 +30,7 @@ class Env {
   virtual void Reset(bool reconfigure) = 0;
   // One control step. Returns false if the simulation diverged (NaN or MuJoCo instability warning);
   // the engine then resets this env.
-  virtual bool Step(const float* action) = 0;  // action: [action_dim]
+  virtual bool Step(const float* action) = 0;     // action: [action_dim]
   virtual void WriteObs(float* obs) const = 0;    // obs: [obs_dim]
   virtual void WriteInfo(float* info) const = 0;  // info: [info_names.size()]
   virtual float reward() const = 0;

@@ -22,7 +22,8 @@ void FillActions(Rng& rng, std::vector<float>& a) {
 
 }  // namespace
 
-EnvBenchResult BenchEngine(const GraspCubeConfig& cfg_in, int num_envs, int threads, double seconds, uint64_t seed) {
+EnvBenchResult BenchEngine(const GraspCubeConfig& cfg_in, int num_envs, int threads, double seconds,
+                           uint64_t seed) {
   GraspCubeConfig cfg = cfg_in;
   cfg.obs_mode = ObsMode::kState;
   VecEnvConfig vcfg;
@@ -54,7 +55,8 @@ EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double s
   for (int i = 0; i < num_envs; ++i) data.push_back(MakeData(m));
   auto reset = [&](mjData* d) {
     mj_resetData(m, d);
-    for (int j = 0; j < so100::kNumJoints; ++j) d->qpos[id.qpos_adr[j]] = d->ctrl[id.actuator[j]] = so100::kRestQpos[j];
+    for (int j = 0; j < so100::kNumJoints; ++j)
+      d->qpos[id.qpos_adr[j]] = d->ctrl[id.actuator[j]] = so100::kRestQpos[j];
     d->qpos[id.cube_qpos_adr + 0] = cfg.spawn_box_pos[0];
     d->qpos[id.cube_qpos_adr + 1] = cfg.spawn_box_pos[1];
     d->qpos[id.cube_qpos_adr + 2] = kDefaultCubeHalfSize;
@@ -71,7 +73,8 @@ EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double s
       for (int i = 0; i < num_envs; ++i) {
         mjData* d = data[static_cast<size_t>(i)].get();
         for (int j = 0; j < so100::kNumJoints; ++j) {
-          const double step = j < so100::kNumArmJoints ? so100::kArmDeltaPerStep : so100::kGripperDeltaPerStep;
+          const double step =
+              j < so100::kNumArmJoints ? so100::kArmDeltaPerStep : so100::kGripperDeltaPerStep;
           d->ctrl[id.actuator[j]] += step * actions[static_cast<size_t>(i * so100::kNumJoints + j)];
         }
         for (int s = 0; s < kSubsteps; ++s) mj_step(m, d);
@@ -96,10 +99,11 @@ double MemoryPerEnvBytes(const GraspCubeConfig& cfg) {
   const mjData* d = e.data();
   // Each env owns a model copy and its mjData (arena and stack); the engine adds its batch slots:
   // obs and final_obs, info and final_info, reward (float32) and 4 flags, elapsed steps, a counter.
-  const double sim = static_cast<double>(sizeof(mjModel) + static_cast<size_t>(m->nbuffer) + sizeof(mjData) +
-                                         static_cast<size_t>(d->nbuffer) + sizeof(mjtNum) * static_cast<size_t>(d->nstack));
-  const double slots = 4.0 * (2 * maker.spec.obs_dim + 2 * static_cast<double>(maker.spec.info_names.size()) + 1) +
-                       4 + 4 + 8;
+  const double sim =
+      static_cast<double>(sizeof(mjModel) + static_cast<size_t>(m->nbuffer) + sizeof(mjData) +
+                          static_cast<size_t>(d->nbuffer) + sizeof(mjtNum) * static_cast<size_t>(d->nstack));
+  const double slots =
+      4.0 * (2 * maker.spec.obs_dim + 2 * static_cast<double>(maker.spec.info_names.size()) + 1) + 4 + 4 + 8;
   return sim + slots + sizeof(GraspCubeEnv);
 }
 

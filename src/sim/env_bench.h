@@ -8,13 +8,14 @@
 namespace s2r::sim {
 
 struct EnvBenchResult {
-  double steps_per_sec = 0;   // env (control) steps per second, all envs together
+  double steps_per_sec = 0;  // env (control) steps per second, all envs together
   int64_t steps = 0;
   double seconds = 0;
 };
 
 // The engine: VecEnv with `threads` workers, uniform random actions in [-1, 1], state observations.
-EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads, double seconds, uint64_t seed);
+EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads, double seconds,
+                           uint64_t seed);
 
 // The baseline: the same compiled model, N mjData, a plain single-threaded loop of kSubsteps mj_step
 // per env step with the same random joint-target deltas, reset every episode; no engine.

@@ -37,8 +37,8 @@ void GraspCubeConfig::Validate(const std::string& source) const {
     Require(v >= 0.0 && v <= 1.0, source, dr + "robot_color", "null, \"random\" or [r, g, b] in [0, 1]");
   for (double v : r.max_camera_offset)
     Require(v >= 0.0 && v <= 0.5, source, dr + "max_camera_offset", "3 offsets in metres in [0, 0.5]");
-  Require(r.camera_target_noise >= 0.0 && r.camera_target_noise <= 0.5, source,
-          dr + "camera_target_noise", "a standard deviation in metres in [0, 0.5]");
+  Require(r.camera_target_noise >= 0.0 && r.camera_target_noise <= 0.5, source, dr + "camera_target_noise",
+          "a standard deviation in metres in [0, 0.5]");
   Require(r.camera_view_rot_noise >= 0.0 && r.camera_view_rot_noise <= 1.0, source,
           dr + "camera_view_rot_noise", "a standard deviation in radians in [0, 1]");
   Require(r.camera_fov_noise >= 0.0 && r.camera_fov_noise < c.fov, source, dr + "camera_fov_noise",
@@ -67,10 +67,14 @@ ObsMode ParseObsMode(std::string_view name, std::string_view what) {
 
 std::string_view RewardModeName(RewardMode m) {
   switch (m) {
-    case RewardMode::kNormalizedDense: return "normalized_dense";
-    case RewardMode::kDense: return "dense";
-    case RewardMode::kSparse: return "sparse";
-    case RewardMode::kNone: return "none";
+    case RewardMode::kNormalizedDense:
+      return "normalized_dense";
+    case RewardMode::kDense:
+      return "dense";
+    case RewardMode::kSparse:
+      return "sparse";
+    case RewardMode::kNone:
+      return "none";
   }
   return "?";
 }

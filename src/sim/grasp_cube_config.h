@@ -13,23 +13,23 @@ enum class ObsMode { kState, kRgb };  // state: 31 floats; rgb: 17-float state p
 enum class RewardMode { kNormalizedDense, kDense, kSparse, kNone };
 
 struct CameraSettings {
-  std::array<double, 3> pos = {0.5, 0.3, 0.35};     // eye, m (world frame)
+  std::array<double, 3> pos = {0.5, 0.3, 0.35};    // eye, m (world frame)
   std::array<double, 3> target = {0.3, 0.0, 0.1};  // look-at point, m
-  double fov = 0.9075712110370514;                  // vertical field of view, rad (52 deg)
+  double fov = 0.9075712110370514;                 // vertical field of view, rad (52 deg)
 };
 
 enum class RobotColorMode { kDefault, kRandom, kFixed };
 
 // "domain_randomization_config": ranges of the visual and physical randomization.
 struct GraspCubeRandomization {
-  double initial_qpos_noise_scale = 0.02;              // rad, std of the reset noise (applied even with DR off)
-  RobotColorMode robot_color_mode = RobotColorMode::kDefault;  // null / "random" / [r, g, b]
-  std::array<double, 3> robot_color = {0.95, 0.95, 0.95};      // used by kFixed, each in [0, 1]
-  bool randomize_lighting = true;                      // ambient light per env in [0.2, 0.5]^3
+  double initial_qpos_noise_scale = 0.02;  // rad, std of the reset noise (applied even with DR off)
+  RobotColorMode robot_color_mode = RobotColorMode::kDefault;       // null / "random" / [r, g, b]
+  std::array<double, 3> robot_color = {0.95, 0.95, 0.95};           // used by kFixed, each in [0, 1]
+  bool randomize_lighting = true;                                   // ambient light per env in [0.2, 0.5]^3
   std::array<double, 3> max_camera_offset = {0.025, 0.025, 0.025};  // m, full width of the eye box
-  double camera_target_noise = 1e-3;                   // m, std of the look-at noise
-  double camera_view_rot_noise = 5e-3;                 // rad, std of the roll about the view axis
-  double camera_fov_noise = 0.03490658503988659;       // rad, fov uniform in +-this per env (2 deg)
+  double camera_target_noise = 1e-3;                                // m, std of the look-at noise
+  double camera_view_rot_noise = 5e-3;                          // rad, std of the roll about the view axis
+  double camera_fov_noise = 0.03490658503988659;                // rad, fov uniform in +-this per env (2 deg)
   std::array<double, 2> cube_half_size_range = {0.011, 0.014};  // m
   double cube_friction_mean = 0.3;
   double cube_friction_std = 0.05;
@@ -39,12 +39,12 @@ struct GraspCubeRandomization {
 
 struct GraspCubeConfig {
   CameraSettings base_camera_settings;
-  std::string greenscreen_overlay_path;            // empty: no greenscreen
+  std::string greenscreen_overlay_path;               // empty: no greenscreen
   std::array<double, 2> spawn_box_pos = {0.3, 0.05};  // m, spawn centre relative to the robot base
-  double spawn_box_half_size = 0.1;                // m
+  double spawn_box_half_size = 0.1;                   // m
   bool domain_randomization = true;
   GraspCubeRandomization domain_randomization_config;
-  std::string robot_mjcf_path;                     // empty: the built-in assets/so100.xml
+  std::string robot_mjcf_path;  // empty: the built-in assets/so100.xml
   ControlMode control_mode = ControlMode::kJointTargetDeltaPos;
   RewardMode reward_mode = RewardMode::kNormalizedDense;
   ObsMode obs_mode = ObsMode::kState;
@@ -54,8 +54,8 @@ struct GraspCubeConfig {
   void Validate(const std::string& source) const;
 };
 
-inline constexpr int kSimFreq = 100;      // Hz, physics
-inline constexpr int kControlFreq = 20;   // Hz, policy
+inline constexpr int kSimFreq = 100;     // Hz, physics
+inline constexpr int kControlFreq = 20;  // Hz, policy
 inline constexpr int kSubsteps = kSimFreq / kControlFreq;
 inline constexpr double kDefaultCubeHalfSize = 0.0125;  // m, the cube without randomization (2.5 cm)
 

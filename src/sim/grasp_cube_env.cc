@@ -44,8 +44,8 @@ std::shared_ptr<const GraspCubeScene> LoadGraspCubeScene(const GraspCubeConfig& 
   auto scene = std::make_shared<GraspCubeScene>();
   const std::string asset_dir = AssetDir();
   scene->robot_file = cfg.robot_mjcf_path.empty() ? asset_dir + "/so100.xml" : cfg.robot_mjcf_path;
-  scene->model = LoadSceneWithRobot(asset_dir + "/so100_grasp_cube.xml", scene->robot_file,
-                                    "robot_mjcf_path");
+  scene->model =
+      LoadSceneWithRobot(asset_dir + "/so100_grasp_cube.xml", scene->robot_file, "robot_mjcf_path");
   const mjModel* m = scene->model.get();
   std::vector<std::string> joints(so100::kJointNames.begin(), so100::kJointNames.end());
   RequireNames(m, mjOBJ_JOINT, joints, "joint", scene->robot_file);
@@ -100,13 +100,14 @@ EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg) {
     spec.obs_names.push_back("dist_to_rest_qpos/" + std::string(so100::kJointNames[j]));
   if (cfg.obs_mode == ObsMode::kState) {
     spec.obs_names.push_back("is_grasped");
-    for (const char* n : {"x", "y", "z", "qw", "qx", "qy", "qz"}) spec.obs_names.push_back(std::string("obj_pose/") + n);
+    for (const char* n : {"x", "y", "z", "qw", "qx", "qy", "qz"})
+      spec.obs_names.push_back(std::string("obj_pose/") + n);
     for (const char* n : {"x", "y", "z"}) spec.obs_names.push_back(std::string("tcp_pos/") + n);
     for (const char* n : {"x", "y", "z"}) spec.obs_names.push_back(std::string("tcp_to_obj_pos/") + n);
   }
   spec.obs_dim = static_cast<int>(spec.obs_names.size());
-  spec.info_names = {"success", "is_grasped", "reached_object", "touching_table", "cube_lifted",
-                     "distance_to_rest_qpos"};
+  spec.info_names = {"success",        "is_grasped",  "reached_object",
+                     "touching_table", "cube_lifted", "distance_to_rest_qpos"};
   return spec;
 }
 
@@ -119,10 +120,14 @@ double GraspCubeDenseReward(const GraspCubeEval& e) {
 
 double GraspCubeReward(const GraspCubeEval& e, RewardMode mode) {
   switch (mode) {
-    case RewardMode::kNormalizedDense: return GraspCubeDenseReward(e) / 3.0;
-    case RewardMode::kDense: return GraspCubeDenseReward(e);
-    case RewardMode::kSparse: return e.success ? 1.0 : 0.0;
-    case RewardMode::kNone: return 0.0;
+    case RewardMode::kNormalizedDense:
+      return GraspCubeDenseReward(e) / 3.0;
+    case RewardMode::kDense:
+      return GraspCubeDenseReward(e);
+    case RewardMode::kSparse:
+      return e.success ? 1.0 : 0.0;
+    case RewardMode::kNone:
+      return 0.0;
   }
   return 0.0;
 }

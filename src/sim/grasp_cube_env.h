@@ -39,10 +39,10 @@ EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg);
 
 // Task quantities computed from the current state (after kinematics and the last step's contacts).
 struct GraspCubeEval {
-  double tcp_to_obj_dist = 0;        // m
-  double distance_to_rest_qpos = 0;  // rad, |target_qpos[:5] - rest_qpos[:5]|
-  double jaw_cube_force[2] = {0, 0};  // N, contact force of the cube on the fixed / moving jaw
-  double jaw_cube_angle[2] = {0, 0};  // deg, between that force and the jaw's opening direction
+  double tcp_to_obj_dist = 0;          // m
+  double distance_to_rest_qpos = 0;    // rad, |target_qpos[:5] - rest_qpos[:5]|
+  double jaw_cube_force[2] = {0, 0};   // N, contact force of the cube on the fixed / moving jaw
+  double jaw_cube_angle[2] = {0, 0};   // deg, between that force and the jaw's opening direction
   double jaw_table_force[2] = {0, 0};  // N
   bool is_grasped = false, reached_object = false, touching_table = false, cube_lifted = false,
        success = false;
@@ -55,7 +55,7 @@ double GraspCubeReward(const GraspCubeEval& e, RewardMode mode);
 
 // Load-time visual randomization drawn per env (the renderer reads it).
 struct GraspCubeVisuals {
-  double fov = 0;                        // rad, base fov + per-env noise
+  double fov = 0;  // rad, base fov + per-env noise
   std::array<double, 3> ambient = {0.3, 0.3, 0.3};
   std::array<float, 4> cube_rgba = {1, 0, 0, 1};
 };

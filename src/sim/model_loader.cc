@@ -121,8 +121,8 @@ MjModelPtr LoadSceneWithRobot(const std::string& scene_path, const std::string& 
   return MjModelPtr(m);
 }
 
-void RequireNames(const mjModel* m, int type, const std::vector<std::string>& names,
-                  const std::string& kind, const std::string& file) {
+void RequireNames(const mjModel* m, int type, const std::vector<std::string>& names, const std::string& kind,
+                  const std::string& file) {
   std::string missing;
   for (const auto& n : names)
     if (mj_name2id(m, type, n.c_str()) < 0) missing += (missing.empty() ? "" : ", ") + n;

@@ -19,7 +19,7 @@ MjModelPtr LoadSceneWithRobot(const std::string& scene_path, const std::string& 
 
 // Throws ConfigError if any of `names` of object type `type` is missing, naming the file, the
 // missing names and `what` they are for.
-void RequireNames(const mjModel* m, int type, const std::vector<std::string>& names,
-                  const std::string& kind, const std::string& file);
+void RequireNames(const mjModel* m, int type, const std::vector<std::string>& names, const std::string& kind,
+                  const std::string& file);
 
 }  // namespace s2r::sim

@@ -9,18 +9,49 @@ namespace s2r::sim {
 
 namespace {
 
-constexpr double kHover = 0.045;         // m above the cube centre before descending
-constexpr double kGraspHeight = 0.019;   // m above the table: keeps the pad tips ~4 mm off it
-constexpr double kGripperOpen = -0.1;    // rad, gripper target while approaching
-constexpr int kMaxCloseSteps = 10;       // control steps the gripper may take to close
+constexpr double kHover = 0.045;        // m above the cube centre before descending
+constexpr double kGraspHeight = 0.019;  // m above the table: keeps the pad tips ~4 mm off it
+constexpr double kGripperOpen = -0.1;   // rad, gripper target while approaching
+constexpr int kMaxCloseSteps = 10;      // control steps the gripper may take to close
 constexpr int kIkIters = 40;
-constexpr double kMaxCartStep = 0.03;   // m the commanded grasp point may move per control step
+constexpr double kMaxCartStep = 0.03;  // m the commanded grasp point may move per control step
 
 // The grasp point in the fixed-jaw frame: between the pads, the cube pressed against the fixed pad.
 std::array<double, 3> GraspPointLocal(double half) { return {0.090, half - 0.0033 + 0.006, 0.0}; }
 
 double Yaw(const double* q) {  // quaternion w, x, y, z -> yaw about z
   return std::atan2(2.0 * (q[0] * q[3] + q[1] * q[2]), 1.0 - 2.0 * (q[2] * q[2] + q[3] * q[3]));
+}
+
+// World position (m) of a point given in a body's frame, from the body's current pose.
+void BodyPointToWorld(const mjData* d, int body, const std::array<double, 3>& local, double* out) {
+  const double* x = d->xpos + 3 * body;
+  const double* r = d->xmat + 9 * body;
+  for (int k = 0; k < 3; ++k)
+    out[k] = x[k] + r[3 * k] * local[0] + r[3 * k + 1] * local[1] + r[3 * k + 2] * local[2];
+}
+
+// Solves (J^T J + lambda I) dq = J^T err for J [6 x 4] by Gauss-Jordan with partial pivoting.
+void DampedLeastSquares(const double (&J)[6][4], const double (&err)[6], double lambda, double (&dq)[4]) {
+  double A[4][5] = {};
+  for (int a = 0; a < 4; ++a) {
+    for (int b = 0; b < 4; ++b)
+      for (int k = 0; k < 6; ++k) A[a][b] += J[k][a] * J[k][b];
+    A[a][a] += lambda;
+    for (int k = 0; k < 6; ++k) A[a][4] += J[k][a] * err[k];
+  }
+  for (int c = 0; c < 4; ++c) {
+    int piv = c;
+    for (int r = c + 1; r < 4; ++r)
+      if (std::fabs(A[r][c]) > std::fabs(A[piv][c])) piv = r;
+    std::swap(A[c], A[piv]);
+    for (int r = 0; r < 4; ++r) {
+      if (r == c) continue;
+      const double f = A[r][c] / A[c][c];
+      for (int cc = c; cc < 5; ++cc) A[r][cc] -= f * A[c][cc];
+    }
+  }
+  for (int j = 0; j < 4; ++j) dq[j] = A[j][4] / A[j][j];
 }
 
 double WrapPi(double a) {
@@ -54,16 +85,12 @@ std::array<double, 5> ScriptedGrasp::SolveIk(const GraspCubeEnv& env, const std:
     mj_kinematics(m, d);
     mj_comPos(m, d);
   };
-  auto world_point = [&](double* out) {
-    const double* x = d->xpos + 3 * body;
-    const double* r = d->xmat + 9 * body;
-    for (int k = 0; k < 3; ++k) out[k] = x[k] + r[3 * k] * local[0] + r[3 * k + 1] * local[1] + r[3 * k + 2] * local[2];
-  };
-  // Levenberg-Marquardt on position (3 rows) and pointing (3 rows, weighted low so that reaching the
-  // point wins and far cubes are approached with a tilted gripper) over pan, lift, elbow, wrist_flex.
-  // The pointing weight starts high (gripper straight down) and is relaxed only while the point
-  // cannot be reached, which keeps the solution unique and steady from one step to the next.
-  double kOrientWeight = 0.3;
+  auto world_point = [&](double* out) { BodyPointToWorld(d, body, local, out); };
+  // Levenberg-Marquardt on position (3 rows) and pointing (3 weighted rows) over pan, lift, elbow and
+  // wrist_flex. The pointing weight starts high (gripper straight down) and is relaxed only while the
+  // point cannot be reached (far cubes are then approached with a tilted gripper), which keeps the
+  // solution unique and steady from one step to the next.
+  double orient_weight = 0.3;
   auto residual = [&](double* err) {
     double p[3];
     world_point(p);
@@ -73,66 +100,49 @@ std::array<double, 5> ScriptedGrasp::SolveIk(const GraspCubeEnv& env, const std:
     double cost = 0;
     for (int k = 0; k < 3; ++k) {
       err[k] = point[k] - p[k];
-      err[3 + k] = kOrientWeight * rot_err[k];
+      err[3 + k] = orient_weight * rot_err[k];
     }
     for (int k = 0; k < 6; ++k) cost += err[k] * err[k];
     return cost;
   };
   for (const double w : {0.3, 0.1, 0.03, 0.01}) {
-  kOrientWeight = w;
-  double lambda = 1e-4;
-  apply();
-  double err[6];
-  double cost = residual(err);
-  for (int it = 0; it < kIkIters && cost > 1e-10; ++it) {
-    double p[3];
-    world_point(p);
-    mj_jac(m, d, jacp.data(), jacr.data(), p, body);
-    double J[6][4];
-    for (int k = 0; k < 3; ++k)
-      for (int j = 0; j < 4; ++j) {
-        J[k][j] = jacp[static_cast<size_t>(k * m->nv + id.dof_adr[j])];
-        J[3 + k][j] = kOrientWeight * jacr[static_cast<size_t>(k * m->nv + id.dof_adr[j])];
-      }
-    const std::array<double, 5> q_prev = q;
-    for (int attempt = 0; attempt < 8; ++attempt) {
-      // (J^T J + lambda I) dq = J^T err, 4x4, Gauss-Jordan with partial pivoting.
-      double A[4][5] = {};
-      for (int a = 0; a < 4; ++a) {
-        for (int b = 0; b < 4; ++b)
-          for (int k = 0; k < 6; ++k) A[a][b] += J[k][a] * J[k][b];
-        A[a][a] += lambda;
-        for (int k = 0; k < 6; ++k) A[a][4] += J[k][a] * err[k];
-      }
-      for (int c = 0; c < 4; ++c) {
-        int piv = c;
-        for (int rr = c + 1; rr < 4; ++rr)
-          if (std::fabs(A[rr][c]) > std::fabs(A[piv][c])) piv = rr;
-        std::swap(A[c], A[piv]);
-        for (int rr = 0; rr < 4; ++rr) {
-          if (rr == c) continue;
-          const double f = A[rr][c] / A[c][c];
-          for (int cc = c; cc < 5; ++cc) A[rr][cc] -= f * A[c][cc];
+    orient_weight = w;
+    double lambda = 1e-4;
+    apply();
+    double err[6];
+    double cost = residual(err);
+    for (int it = 0; it < kIkIters && cost > 1e-10; ++it) {
+      double p[3];
+      world_point(p);
+      mj_jac(m, d, jacp.data(), jacr.data(), p, body);
+      double J[6][4];
+      for (int k = 0; k < 3; ++k)
+        for (int j = 0; j < 4; ++j) {
+          J[k][j] = jacp[static_cast<size_t>(k * m->nv + id.dof_adr[j])];
+          J[3 + k][j] = orient_weight * jacr[static_cast<size_t>(k * m->nv + id.dof_adr[j])];
         }
+      const std::array<double, 5> q_prev = q;
+      for (int attempt = 0; attempt < 8; ++attempt) {
+        double dq[4];
+        DampedLeastSquares(J, err, lambda, dq);
+        for (int j = 0; j < 4; ++j)
+          q[j] =
+              std::clamp(q_prev[j] + std::clamp(dq[j], -0.3, 0.3), so100::kJointLow[j], so100::kJointHigh[j]);
+        apply();
+        double trial[6];
+        const double c = residual(trial);
+        if (c < cost) {
+          cost = c;
+          std::copy(trial, trial + 6, err);
+          lambda = std::max(1e-7, lambda * 0.3);
+          break;
+        }
+        q = q_prev;
+        apply();
+        lambda *= 5.0;
       }
-      for (int j = 0; j < 4; ++j)
-        q[j] = std::clamp(q_prev[j] + std::clamp(A[j][4] / A[j][j], -0.3, 0.3), so100::kJointLow[j],
-                          so100::kJointHigh[j]);
-      apply();
-      double trial[6];
-      const double c = residual(trial);
-      if (c < cost) {
-        cost = c;
-        std::copy(trial, trial + 6, err);
-        lambda = std::max(1e-7, lambda * 0.3);
-        break;
-      }
-      q = q_prev;
-      apply();
-      lambda *= 5.0;
     }
-  }
-  if (err[0] * err[0] + err[1] * err[1] + err[2] * err[2] < 2e-3 * 2e-3) break;
+    if (err[0] * err[0] + err[1] * err[1] + err[2] * err[2] < 2e-3 * 2e-3) break;
   }
   // Roll: turn the jaws' closing axis (fixed-jaw y) onto the nearest cube face normal.
   apply();
@@ -161,11 +171,8 @@ std::array<double, 3> ScriptedGrasp::GraspPointAt(const GraspCubeEnv& env, const
   std::copy(env.data()->qpos, env.data()->qpos + m->nq, d->qpos);
   for (int j = 0; j < 5; ++j) d->qpos[id.qpos_adr[j]] = q[j];
   mj_kinematics(m, d);
-  const auto local = GraspPointLocal(env.cube_half_size());
-  const double* x = d->xpos + 3 * id.fixed_jaw_body;
-  const double* r = d->xmat + 9 * id.fixed_jaw_body;
   std::array<double, 3> p{};
-  for (int k = 0; k < 3; ++k) p[k] = x[k] + r[3 * k] * local[0] + r[3 * k + 1] * local[1] + r[3 * k + 2] * local[2];
+  BodyPointToWorld(d, id.fixed_jaw_body, GraspPointLocal(env.cube_half_size()), p.data());
   return p;
 }
 
@@ -294,7 +301,8 @@ ScriptedStats RunScriptedEpisodes(const GraspCubeConfig& cfg, int episodes, uint
   auto quota = [&](int i) { return (episodes - i + num_envs - 1) / num_envs; };
   while (done_episodes < episodes) {
     for (int i = 0; i < num_envs; ++i)
-      ctrl[static_cast<size_t>(i)]->Act(static_cast<GraspCubeEnv&>(venv.env(i)), &actions[static_cast<size_t>(i * a)]);
+      ctrl[static_cast<size_t>(i)]->Act(static_cast<GraspCubeEnv&>(venv.env(i)),
+                                        &actions[static_cast<size_t>(i * a)]);
     venv.Step(actions.data());
     const float* info = venv.info();
     const size_t k = maker.spec.info_names.size();

@@ -47,9 +47,9 @@ namespace s2r::sim {
 
 struct ScriptedStats {
   int episodes = 0;
-  double success_rate = 0;     // episodes that succeeded at some step (the episode then ends)
-  double grasp_rate = 0;       // episodes in which the cube was grasped at some step
-  double mean_return = 0;      // sum of the configured reward over the episode
+  double success_rate = 0;       // episodes that succeeded at some step (the episode then ends)
+  double grasp_rate = 0;         // episodes in which the cube was grasped at some step
+  double mean_return = 0;        // sum of the configured reward over the episode
   double mean_success_step = 0;  // control step of success, over successful episodes
   int64_t diverged = 0;
 };

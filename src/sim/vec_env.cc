@@ -12,7 +12,8 @@ namespace s2r::sim {
 
 VecEnv::VecEnv(EnvSpec spec, const EnvFactory& factory, const VecEnvConfig& cfg)
     : spec_(std::move(spec)), cfg_(cfg), pool_(cfg.num_threads) {
-  if (cfg_.num_envs < 1) throw ConfigError("num_envs: expected at least 1, got " + std::to_string(cfg_.num_envs));
+  if (cfg_.num_envs < 1)
+    throw ConfigError("num_envs: expected at least 1, got " + std::to_string(cfg_.num_envs));
   if (cfg_.num_threads < 1)
     throw ConfigError("threads: expected at least 1, got " + std::to_string(cfg_.num_threads));
   const size_t n = static_cast<size_t>(cfg_.num_envs);
@@ -38,8 +39,8 @@ VecEnv::VecEnv(EnvSpec spec, const EnvFactory& factory, const VecEnvConfig& cfg)
 
 void VecEnv::Reset() {
   // The first Reset() follows construction, which already drew the load-time randomization.
-  const bool reconfigure = reset_calls_ > 0 && cfg_.reconfiguration_freq > 0 &&
-                           reset_calls_ % cfg_.reconfiguration_freq == 0;
+  const bool reconfigure =
+      reset_calls_ > 0 && cfg_.reconfiguration_freq > 0 && reset_calls_ % cfg_.reconfiguration_freq == 0;
   ++reset_calls_;
   const int od = spec_.obs_dim, k = static_cast<int>(spec_.info_names.size());
   pool_.ParallelFor(cfg_.num_envs, [&](int b, int e) {
@@ -61,8 +62,8 @@ void VecEnv::Step(const float* actions) {
   for (int i = 0; i < cfg_.num_envs; ++i)
     for (int j = 0; j < a; ++j)
       if (!std::isfinite(actions[i * a + j]))
-        throw std::invalid_argument("action of env " + std::to_string(i) + " (component " + std::to_string(j) +
-                                    ") is " + std::to_string(actions[i * a + j]) +
+        throw std::invalid_argument("action of env " + std::to_string(i) + " (component " +
+                                    std::to_string(j) + ") is " + std::to_string(actions[i * a + j]) +
                                     "; actions must be finite numbers");
   pool_.ParallelFor(cfg_.num_envs, [&](int b, int e) { StepRange(b, e, actions); });
 }

@@ -23,7 +23,7 @@ namespace s2r::sim {
 
 struct VecEnvConfig {
   int num_envs = 1;
-  int num_threads = 1;              // including the calling thread
+  int num_threads = 1;  // including the calling thread
   uint64_t seed = 0;
   bool ignore_terminations = false;  // true: "no partial reset"
   int reconfiguration_freq = 0;      // re-draw load-time randomization every k Reset() calls; 0: never
@@ -42,14 +42,14 @@ class VecEnv {
   // actions: [N, A] float32. Throws std::invalid_argument naming the env if a value is NaN or inf.
   void Step(const float* actions);
 
-  const float* obs() const { return obs_.data(); }                 // [N, obs_dim]
-  const float* final_obs() const { return final_obs_.data(); }     // [N, obs_dim], valid where done
-  const float* reward() const { return reward_.data(); }           // [N]
+  const float* obs() const { return obs_.data(); }                  // [N, obs_dim]
+  const float* final_obs() const { return final_obs_.data(); }      // [N, obs_dim], valid where done
+  const float* reward() const { return reward_.data(); }            // [N]
   const uint8_t* terminated() const { return terminated_.data(); }  // [N] 0/1
   const uint8_t* truncated() const { return truncated_.data(); }    // [N] 0/1
   const uint8_t* success() const { return success_.data(); }        // [N] 0/1, this step
-  const float* info() const { return info_.data(); }               // [N, K] spec().info_names
-  const float* final_info() const { return final_info_.data(); }   // [N, K], valid where done
+  const float* info() const { return info_.data(); }                // [N, K] spec().info_names
+  const float* final_info() const { return final_info_.data(); }    // [N, K], valid where done
   const int32_t* elapsed_steps() const { return elapsed_.data(); }  // [N], after this step
   const uint8_t* diverged() const { return diverged_.data(); }      // [N] 0/1, this step
   // Envs reset because their simulation diverged, since construction.
