@@ -8,6 +8,8 @@ PACKAGES=(
   libmujoco-dev libqhull-dev          # physics (MuJoCo's CMake config needs qhull headers)
   libtorch-dev libopenblas0-pthread   # learning; OpenBLAS makes libtorch ~7x faster than reference BLAS
   nlohmann-json3-dev libcli11-dev     # configuration and command line
+  libstb-dev ffmpeg                   # images (PNG/JPEG read, PNG write) and MP4 videos (ffmpeg CLI)
+  libosmesa6-dev                      # MuJoCo's own renderer, the reference for tests and benchmarks only
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
