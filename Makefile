@@ -23,6 +23,7 @@ test: build
 
 bench: build
 	bash bench/env.sh
+	bash bench/render.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -13,6 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "media/image.h"
+#include "media/video_writer.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -216,6 +219,90 @@ TEST(CliTest, BenchEnvReportsPositiveRates) {
       out["ratio_vs_raw_mujoco"].get<double>(),
       out["engine_1_thread_steps_per_sec"].get<double>() / out["raw_mujoco_steps_per_sec"].get<double>(),
       1e-9);
+}
+
+// A fresh temporary folder removed on scope exit.
+class TempDir {
+ public:
+  TempDir()
+      : path_(fs::temp_directory_path() /
+              ("s2r_cli_dir_" + std::to_string(getpid()) + "_" + std::to_string(counter_++))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  static inline std::atomic<int> counter_{0};
+  fs::path path_;
+};
+
+TEST(CliTest, RenderWritesThePolicyViewWithAndWithoutGreenscreen) {
+  TempDir dir;
+  // A flat green photo as the background.
+  std::vector<uint8_t> photo(40 * 30 * 3);
+  for (size_t i = 0; i < photo.size(); i += 3) photo[i + 1] = 255;
+  s2r::media::WritePng(dir / "bg.png", photo.data(), 40, 30, 3);
+  TempFile cfg(R"({"greenscreen_overlay_path": ")" + dir / "bg.png" + R"("})");
+  const RunResult r = RunCli("render --env_id=SO100GraspCube-v1 --env-kwargs-json-path " + cfg.path() +
+                                 " --out " + dir / "frame.png" + " --size 96 --seed 4 --json",
+                             false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json out = ParseJsonLine(r.out);
+  EXPECT_EQ(out["greenscreen"], "background");
+  const auto with = s2r::media::ReadImage(dir / "frame.png", "test");
+  const auto without = s2r::media::ReadImage(dir / "frame_no_greenscreen.png", "test");
+  ASSERT_EQ(with.width, 96);
+  ASSERT_EQ(with.height, 96);
+  ASSERT_EQ(without.width, 96);
+  // The background became the green photo; the robot and cube stayed.
+  int green = 0, same = 0;
+  for (int i = 0; i < 96 * 96; ++i) {
+    const uint8_t* a = &with.pixels[3 * i];
+    const uint8_t* b = &without.pixels[3 * i];
+    if (a[0] == 0 && a[1] == 255 && a[2] == 0) ++green;
+    if (a[0] == b[0] && a[1] == b[1] && a[2] == b[2]) ++same;
+  }
+  EXPECT_GT(green, 96 * 96 / 2);
+  EXPECT_GT(same, 100);
+}
+
+TEST(CliTest, RecordResetsWritesOneFramePerReset) {
+  TempDir dir;
+  const RunResult r = RunCli("record-resets --env-id=\"SO100GraspCube-v1\" --num-resets 6 --record_dir " +
+                                 dir / "videos" + " --size 64 --json",
+                             false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string path = dir / "videos/SO100GraspCube-v1_reset_distribution.mp4";
+  EXPECT_EQ(ParseJsonLine(r.out)["video"], path);
+  const auto info = s2r::media::ProbeVideo(path);
+  EXPECT_EQ(info.frames, 6);
+  EXPECT_EQ(info.width, 64);
+  EXPECT_EQ(info.height, 64);
+  EXPECT_NEAR(info.fps, 15.0, 1e-6);
+}
+
+TEST(CliTest, BenchRenderReportsBothRenderers) {
+  const RunResult r =
+      RunCli("bench render --num-envs 4 --threads 2 --resolution 32 --seconds 0.1 --rounds 1 --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json out = ParseJsonLine(r.out);
+  EXPECT_GT(out["batch_frames_per_sec"].get<double>(), 0);
+  EXPECT_GT(out["mujoco_gl_frames_per_sec"].get<double>(), 0);
+  EXPECT_NEAR(out["ratio_vs_mujoco_gl"].get<double>(),
+              out["batch_frames_per_sec"].get<double>() / out["mujoco_gl_frames_per_sec"].get<double>(),
+              1e-9);
+}
+
+TEST(CliTest, MissingGreenscreenPhotoNamesKeyAndPath) {
+  TempFile cfg(R"({"greenscreen_overlay_path": "/nonexistent/bg.png"})");
+  const RunResult r = RunCli("render --env-kwargs-json-path " + cfg.path() + " --out /tmp/x.png", true);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, HasSubstr("greenscreen_overlay_path"));
+  EXPECT_THAT(r.out, HasSubstr("/nonexistent/bg.png"));
 }
 
 }  // namespace

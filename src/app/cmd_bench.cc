@@ -7,6 +7,7 @@
 
 #include "app/cli_util.h"
 #include "app/commands.h"
+#include "app/render_bench.h"
 #include "core/progress.h"
 #include "sim/env_bench.h"
 
@@ -28,6 +29,54 @@ double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct BenchRenderFlags {
+  EnvFlags env;
+  int num_envs = 256;
+  int threads = DefaultThreads();
+  int resolution = 128;
+  double seconds = 2.0;
+  int rounds = 3;
+  uint64_t seed = 0;
+  bool json = false;
+};
+
+void RunBenchRender(const BenchRenderFlags& f) {
+  const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
+  std::vector<double> batch, gl, gl_rgb;
+  ProgressBar bar(f.rounds, "bench render", "rounds");
+  for (int r = 0; r < f.rounds; ++r) {
+    const RenderBenchResult res =
+        BenchRender(cfg, f.num_envs, f.threads, f.resolution, f.seconds, f.seed + r);
+    batch.push_back(res.batch_fps);
+    gl.push_back(res.gl_fps);
+    gl_rgb.push_back(res.gl_rgb_fps);
+    bar.Update(r + 1);
+  }
+  bar.Finish();
+  const double b = Median(batch), g = Median(gl), g_rgb = Median(gl_rgb);
+  nlohmann::json out = {{"env_id", f.env.env_id},
+                        {"num_envs", f.num_envs},
+                        {"threads", f.threads},
+                        {"resolution", f.resolution},
+                        {"rounds", f.rounds},
+                        {"batch_frames_per_sec", b},
+                        {"mujoco_gl_frames_per_sec", g},
+                        {"mujoco_gl_rgb_only_frames_per_sec", g_rgb},
+                        {"ratio_vs_mujoco_gl", b / g},
+                        {"ratio_vs_mujoco_gl_rgb_only", b / g_rgb}};
+  if (f.json) {
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::printf("bench render: %s, %d envs, %dx%d, RGB + segmentation; median of %d rounds of %.1f s each\n",
+              f.env.env_id.c_str(), f.num_envs, f.resolution, f.resolution, f.rounds, f.seconds);
+  std::printf("  MuJoCo renderer (OSMesa)      %9.0f frames/s   (baseline; RGB only: %.0f)\n", g, g_rgb);
+  std::printf(
+      "  batch renderer, %d threads     %9.0f frames/s   ratio_vs_mujoco_gl %.1f  (goal >= 10 and >= 5000 "
+      "frames/s at 128x128, 256 envs)\n",
+      f.threads, b, b / g);
 }
 
 void RunBenchEnv(const BenchEnvFlags& f) {
@@ -60,13 +109,18 @@ void RunBenchEnv(const BenchEnvFlags& f) {
                         {"ratio_vs_raw_mujoco", one_m / raw_m},
                         {"ratio_vs_raw_mujoco_at_threads", many_m / raw_m},
                         {"thread_scaling", many_m / one_m},
-                        {"memory_per_env_bytes", mem}};
+                        {"memory_per_env_bytes", mem},
+                        {"obs_mode", f.env.obs_mode}};
   if (f.json) {
     std::cout << out.dump() << "\n";
     return;
   }
-  std::printf("bench env: %s, %d envs, state obs, random actions; median of %d runs of %.1f s\n",
-              f.env.env_id.c_str(), f.num_envs, f.rounds, f.seconds);
+  std::printf("bench env: %s, %d envs, %s obs%s, random actions; median of %d runs of %.1f s\n",
+              f.env.env_id.c_str(), f.num_envs, f.env.obs_mode.c_str(),
+              cfg.obs_mode == sim::ObsMode::kRgb
+                  ? (" " + std::to_string(cfg.sensor_width) + "x" + std::to_string(cfg.sensor_height)).c_str()
+                  : "",
+              f.rounds, f.seconds);
   std::printf("  raw MuJoCo loop (1 thread)   %10.0f env steps/s   (baseline)\n", raw_m);
   std::printf("  engine, 1 thread             %10.0f env steps/s   ratio_vs_raw_mujoco %.3f  (goal >= 0.9)\n",
               one_m, one_m / raw_m);
@@ -84,7 +138,7 @@ void AddBenchCommand(CLI::App& app) {
   static BenchEnvFlags f;
   auto* env =
       bench->add_subcommand("env", "Env steps/s of the engine vs a plain MuJoCo loop, and memory per env");
-  AddEnvFlags(env, &f.env, false);
+  AddEnvFlags(env, &f.env, true);
   env->add_option("--num-envs", f.num_envs, "envs in the batch")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -100,6 +154,29 @@ void AddBenchCommand(CLI::App& app) {
   env->add_option("--seed", f.seed, "random seed")->capture_default_str();
   env->add_flag("--json", f.json, "print one JSON object on stdout");
   env->callback([] { RunBenchEnv(f); });
+
+  static BenchRenderFlags rf;
+  auto* render = bench->add_subcommand(
+      "render", "Frames/s of the batch renderer vs MuJoCo's own renderer (OSMesa) on the same env states");
+  AddEnvFlags(render, &rf.env, false);
+  render->add_option("--num-envs", rf.num_envs, "envs in the batch")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  render->add_option("--threads", rf.threads, "batch renderer threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  render->add_option("--resolution", rf.resolution, "image width and height")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 2048));
+  render->add_option("--seconds", rf.seconds, "seconds per measurement")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  render->add_option("--rounds", rf.rounds, "rounds; medians are reported")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  render->add_option("--seed", rf.seed, "random seed")->capture_default_str();
+  render->add_flag("--json", rf.json, "print one JSON object on stdout");
+  render->callback([] { RunBenchRender(rf); });
 }
 
 }  // namespace s2r::app

@@ -29,7 +29,8 @@ void AddEnvsCommand(CLI::App& app) {
         m["obs_shape"] = {spec.obs_dim};
         m["obs_dtype"] = "float32";
         m["obs_names"] = spec.obs_names;
-        if (mode == "rgb") m["image"] = "[H,W,3] uint8 from the batch renderer (not yet available)";
+        if (spec.image_height > 0)
+          m["image_shape"] = {spec.image_height, spec.image_width, 3};  // uint8, sensor_configs sets H, W
         modes[mode] = m;
         if (mode == info.obs_modes.front()) {
           e["action_shape"] = {spec.action_dim};
@@ -57,7 +58,9 @@ void AddEnvsCommand(CLI::App& app) {
                 << " Hz\n";
       for (auto it = e["obs_modes"].begin(); it != e["obs_modes"].end(); ++it) {
         std::cout << "  obs mode " << it.key() << ": [" << it.value()["obs_shape"][0] << "] float32";
-        if (it.value().contains("image")) std::cout << " + image " << it.value()["image"].get<std::string>();
+        if (it.value().contains("image_shape"))
+          std::cout << " + image [" << it.value()["image_shape"][0] << "," << it.value()["image_shape"][1]
+                    << ",3] uint8 (policy camera, greenscreened)";
         std::cout << "\n    ";
         for (const auto& n : it.value()["obs_names"]) std::cout << n.get<std::string>() << " ";
         std::cout << "\n";

@@ -8,5 +8,7 @@ namespace s2r::app {
 void AddEnvsCommand(CLI::App& app);
 void AddScriptedCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
+void AddRenderCommand(CLI::App& app);
+void AddRecordResetsCommand(CLI::App& app);
 
 }  // namespace s2r::app

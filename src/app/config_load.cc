@@ -135,7 +135,7 @@ sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::str
   Reader r(root, source, "");
   r.RejectUnknown({"base_camera_settings", "greenscreen_overlay_path", "spawn_box_pos", "spawn_box_half_size",
                    "domain_randomization", "domain_randomization_config", "robot_mjcf_path", "robot_uids",
-                   "control_mode", "reward_mode"});
+                   "control_mode", "reward_mode", "rgb_overlay_mode", "sensor_configs"});
   if (r.Has("base_camera_settings")) {
     Reader c = r.Child("base_camera_settings");
     c.RejectUnknown({"pos", "target", "fov"});
@@ -147,6 +147,22 @@ sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::str
   if (!cfg.greenscreen_overlay_path.empty())
     cfg.greenscreen_overlay_path =
         ResolveFile("greenscreen_overlay_path", cfg.greenscreen_overlay_path, base_dir, source);
+  if (r.Has("rgb_overlay_mode")) {
+    if (!r.At("rgb_overlay_mode").is_string())
+      r.Fail("rgb_overlay_mode", "\"background\", \"debug\" or \"none\"");
+    cfg.rgb_overlay_mode = render::ParseOverlayMode(r.At("rgb_overlay_mode").get<std::string>(),
+                                                    source + ": key 'rgb_overlay_mode'");
+  }
+  if (r.Has("sensor_configs")) {
+    Reader c = r.Child("sensor_configs");
+    c.RejectUnknown({"width", "height"});
+    for (const char* key : {"width", "height"}) {
+      if (!c.Has(key)) continue;
+      const json& v = c.At(key);
+      if (!v.is_number_integer()) c.Fail(key, "a whole number of pixels");
+      (std::string(key) == "width" ? cfg.sensor_width : cfg.sensor_height) = v.get<int>();
+    }
+  }
   r.Array("spawn_box_pos", &cfg.spawn_box_pos, " (m)");
   r.Number("spawn_box_half_size", &cfg.spawn_box_half_size);
   r.Bool("domain_randomization", &cfg.domain_randomization);

@@ -21,6 +21,8 @@ struct EnvSpec {
   double control_freq = 0;              // Hz
   std::vector<std::string> obs_names;   // [obs_dim] e.g. "qpos/shoulder_pan"
   std::vector<std::string> info_names;  // float32 info terms per env, e.g. "is_grasped"
+  int image_height = 0;                 // > 0: the env also observes an image [H, W, 3] uint8
+  int image_width = 0;
 };
 
 class Env {
@@ -33,6 +35,8 @@ class Env {
   virtual bool Step(const float* action) = 0;     // action: [action_dim]
   virtual void WriteObs(float* obs) const = 0;    // obs: [obs_dim]
   virtual void WriteInfo(float* info) const = 0;  // info: [info_names.size()]
+  // The image observation, for specs with an image: [image_height, image_width, 3] uint8.
+  virtual void RenderObs(uint8_t* image) const { (void)image; }
   virtual float reward() const = 0;
   virtual bool terminated() const = 0;
   virtual bool success() const = 0;

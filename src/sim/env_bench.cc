@@ -22,10 +22,8 @@ void FillActions(Rng& rng, std::vector<float>& a) {
 
 }  // namespace
 
-EnvBenchResult BenchEngine(const GraspCubeConfig& cfg_in, int num_envs, int threads, double seconds,
+EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads, double seconds,
                            uint64_t seed) {
-  GraspCubeConfig cfg = cfg_in;
-  cfg.obs_mode = ObsMode::kState;
   VecEnvConfig vcfg;
   vcfg.num_envs = num_envs;
   vcfg.num_threads = threads;

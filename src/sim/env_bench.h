@@ -13,7 +13,8 @@ struct EnvBenchResult {
   double seconds = 0;
 };
 
-// The engine: VecEnv with `threads` workers, uniform random actions in [-1, 1], state observations.
+// The engine: VecEnv with `threads` workers, uniform random actions in [-1, 1], cfg's observation mode
+// (rgb mode renders every env's camera after every step).
 EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads, double seconds,
                            uint64_t seed);
 

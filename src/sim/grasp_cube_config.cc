@@ -54,6 +54,9 @@ void GraspCubeConfig::Validate(const std::string& source) const {
   Require(r.cube_friction_std >= 0.0 && r.cube_friction_std <= 5.0, source, dr + "cube_friction_std",
           "a standard deviation in [0, 5]");
   Require(max_episode_steps >= 1, source, "max_episode_steps", "a positive number of steps");
+  Require(sensor_width >= 8 && sensor_width <= 2048, source, "sensor_configs.width", "pixels in [8, 2048]");
+  Require(sensor_height >= 8 && sensor_height <= 2048, source, "sensor_configs.height",
+          "pixels in [8, 2048]");
 }
 
 std::string_view ObsModeName(ObsMode m) { return m == ObsMode::kState ? "state" : "rgb"; }

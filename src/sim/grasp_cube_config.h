@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/joint_controller.h"
+#include "render/greenscreen.h"
 
 namespace s2r::sim {
 
@@ -39,7 +40,8 @@ struct GraspCubeRandomization {
 
 struct GraspCubeConfig {
   CameraSettings base_camera_settings;
-  std::string greenscreen_overlay_path;               // empty: no greenscreen
+  std::string greenscreen_overlay_path;                                     // empty: no greenscreen
+  render::OverlayMode rgb_overlay_mode = render::OverlayMode::kBackground;  // when a photo is given
   std::array<double, 2> spawn_box_pos = {0.3, 0.05};  // m, spawn centre relative to the robot base
   double spawn_box_half_size = 0.1;                   // m
   bool domain_randomization = true;
@@ -48,6 +50,8 @@ struct GraspCubeConfig {
   ControlMode control_mode = ControlMode::kJointTargetDeltaPos;
   RewardMode reward_mode = RewardMode::kNormalizedDense;
   ObsMode obs_mode = ObsMode::kState;
+  int sensor_width = 128;   // px, the policy camera ("sensor_configs": {"width", "height"})
+  int sensor_height = 128;  // px
   int max_episode_steps = 64;
 
   // Throws ConfigError naming the key (prefixed by `source`, e.g. the file) for values out of range.

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "media/image.h"
 #include "sim/model_loader.h"
 
 namespace s2r::sim {
@@ -80,7 +81,23 @@ std::shared_ptr<const GraspCubeScene> LoadGraspCubeScene(const GraspCubeConfig& 
   for (int g = 0; g < m->ngeom; ++g)
     if (BodyIsIn(m, m->geom_bodyid[g], base)) ids.robot_geoms.push_back(g);
   S2R_CHECK(ids.cube_geom >= 0 && ids.table_geom >= 0);
+  S2R_CHECK(m->nbody < 255, "segmentation ids are uint8");
+  for (int b = 0; b < m->nbody; ++b)
+    scene->keep[static_cast<size_t>(b + 1)] = BodyIsIn(m, b, base) || b == ids.cube_body;
+  scene->renderer = std::make_shared<render::BatchRenderer>(m, cfg.sensor_width, cfg.sensor_height);
+  scene->greenscreen = MakeGreenscreen(cfg, scene->keep, cfg.sensor_width, cfg.sensor_height);
   return scene;
+}
+
+std::shared_ptr<const render::Greenscreen> MakeGreenscreen(const GraspCubeConfig& cfg,
+                                                           const std::array<bool, 256>& keep, int width,
+                                                           int height) {
+  if (cfg.greenscreen_overlay_path.empty() || cfg.rgb_overlay_mode == render::OverlayMode::kNone)
+    return nullptr;
+  // As the reference: the photo is resized to the sensor size with no crop.
+  const media::Image photo = media::ResizeBilinear(
+      media::ReadImage(cfg.greenscreen_overlay_path, "greenscreen_overlay_path"), width, height);
+  return std::make_shared<render::Greenscreen>(photo.pixels, width, height, keep, cfg.rgb_overlay_mode);
 }
 
 EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg) {
@@ -108,6 +125,10 @@ EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg) {
   spec.obs_dim = static_cast<int>(spec.obs_names.size());
   spec.info_names = {"success",        "is_grasped",  "reached_object",
                      "touching_table", "cube_lifted", "distance_to_rest_qpos"};
+  if (cfg.obs_mode == ObsMode::kRgb) {
+    spec.image_height = cfg.sensor_height;
+    spec.image_width = cfg.sensor_width;
+  }
   return spec;
 }
 
@@ -139,7 +160,8 @@ GraspCubeEnv::GraspCubeEnv(std::shared_ptr<const GraspCubeScene> scene,
       controller_(so100::ControllerSpec()),
       model_(CopyModel(scene_->model.get())),
       data_(MakeData(model_.get())),
-      rng_(Rng::ForStream(seed, static_cast<uint64_t>(index))) {
+      rng_(Rng::ForStream(seed, static_cast<uint64_t>(index))),
+      visual_rng_(Rng::ForStream(seed ^ 0x5EED0F5EE5ull, static_cast<uint64_t>(index))) {
   Reconfigure();
   Reset(false);
 }
@@ -159,7 +181,7 @@ void GraspCubeEnv::Reconfigure() {
   if (dr) {
     half = rng_.Uniform(r.cube_half_size_range[0], r.cube_half_size_range[1]);
     if (r.randomize_cube_color)
-      for (int c = 0; c < 3; ++c) rgba[c] = static_cast<float>(rng_.Uniform());
+      for (int c = 0; c < 3; ++c) rgba[c] = static_cast<float>(visual_rng_.Uniform());
     friction = std::clamp(rng_.Normal(r.cube_friction_mean, r.cube_friction_std), r.cube_friction_bounds[0],
                           r.cube_friction_bounds[1]);
   }
@@ -179,16 +201,16 @@ void GraspCubeEnv::Reconfigure() {
   visuals_.fov = cfg_->base_camera_settings.fov;
   visuals_.ambient = {0.3, 0.3, 0.3};
   if (dr) {
-    visuals_.fov += r.camera_fov_noise * (2.0 * rng_.Uniform() - 1.0);
+    visuals_.fov += r.camera_fov_noise * (2.0 * visual_rng_.Uniform() - 1.0);
     if (r.randomize_lighting)
-      for (auto& a : visuals_.ambient) a = rng_.Uniform(0.2, 0.5);
+      for (auto& a : visuals_.ambient) a = visual_rng_.Uniform(0.2, 0.5);
   }
   if (r.robot_color_mode != RobotColorMode::kDefault) {
     for (int rg : id.robot_geoms) {
       if (scene_->model->geom_rgba[4 * rg + 3] == 0) continue;
       std::array<double, 3> c = r.robot_color;
       if (dr && r.robot_color_mode == RobotColorMode::kRandom)
-        for (auto& v : c) v = rng_.Uniform();
+        for (auto& v : c) v = visual_rng_.Uniform();
       else if (r.robot_color_mode == RobotColorMode::kRandom)
         continue;  // "random" without DR keeps the model's colours
       m->geom_matid[rg] = -1;
@@ -226,6 +248,45 @@ void GraspCubeEnv::Reset(bool reconfigure) {
   mj_forward(m, d);
   Evaluate();
   reward_ = 0;
+  DrawCamera();
+}
+
+void GraspCubeEnv::DrawCamera() {
+  const CameraSettings& base = cfg_->base_camera_settings;
+  const GraspCubeRandomization& r = cfg_->domain_randomization_config;
+  camera_.eye = base.pos;
+  camera_.target = base.target;
+  camera_.roll = 0;
+  camera_.fovy = visuals_.fov;
+  if (!cfg_->domain_randomization) return;
+  // The reference's camera noise: the eye uniform in a box of full width max_camera_offset, the look-at
+  // target with Gaussian noise, and a Gaussian roll about the view axis.
+  for (int k = 0; k < 3; ++k) {
+    camera_.eye[k] += (visual_rng_.Uniform() - 0.5) * r.max_camera_offset[k];
+    camera_.target[k] += visual_rng_.Normal(0.0, r.camera_target_noise);
+  }
+  camera_.roll = visual_rng_.Normal(0.0, r.camera_view_rot_noise);
+}
+
+render::Lighting GraspCubeEnv::lighting() const {
+  render::Lighting l;
+  l.ambient = visuals_.ambient;
+  return l;
+}
+
+void GraspCubeEnv::RenderCamera(const render::BatchRenderer& renderer, const render::Greenscreen* greenscreen,
+                                uint8_t* rgb, uint8_t* seg) const {
+  thread_local std::vector<uint8_t> scratch;
+  if (greenscreen && !seg) {
+    scratch.resize(static_cast<size_t>(renderer.width()) * renderer.height());
+    seg = scratch.data();
+  }
+  renderer.Render(model_.get(), data_.get(), camera_, lighting(), rgb, seg);
+  if (greenscreen) greenscreen->Apply(rgb, seg);
+}
+
+void GraspCubeEnv::RenderObs(uint8_t* image) const {
+  RenderCamera(*scene_->renderer, scene_->greenscreen.get(), image, nullptr);
 }
 
 bool GraspCubeEnv::Step(const float* action) {
@@ -235,6 +296,7 @@ bool GraspCubeEnv::Step(const float* action) {
   double qpos[so100::kNumJoints];
   for (int j = 0; j < so100::kNumJoints; ++j) qpos[j] = d->qpos[id.qpos_adr[j]];
   ApplyJointAction(cfg_->control_mode, controller_, action, qpos, target_.data());
+  DrawCamera();  // the camera moves before the control step, as in the reference
   for (int j = 0; j < so100::kNumJoints; ++j) d->ctrl[id.actuator[j]] = target_[j];
   for (int s = 0; s < kSubsteps; ++s) mj_step(m, d);
 

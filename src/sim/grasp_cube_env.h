@@ -7,6 +7,9 @@
 
 #include "core/rng.h"
 #include "core/so100_layout.h"
+#include "render/batch_renderer.h"
+#include "render/camera.h"
+#include "render/greenscreen.h"
 #include "sim/env.h"
 #include "sim/grasp_cube_config.h"
 #include "sim/mj_handles.h"
@@ -30,10 +33,20 @@ struct GraspCubeScene {
   MjModelPtr model;
   GraspCubeIds ids;
   std::string robot_file;
+  std::array<bool, 256> keep{};  // segmentation ids (body + 1) the greenscreen keeps: robot links, cube
+  std::shared_ptr<const render::BatchRenderer> renderer;   // the policy camera at the sensor size
+  std::shared_ptr<const render::Greenscreen> greenscreen;  // null without a photo or in mode none
 };
 
-// Compiles the scene with the configured robot MJCF and checks the names the task needs.
+// Compiles the scene with the configured robot MJCF and checks the names the task needs; loads the
+// greenscreen photo (resized to the sensor, no crop) and tessellates the geoms for the renderer.
 std::shared_ptr<const GraspCubeScene> LoadGraspCubeScene(const GraspCubeConfig& cfg);
+
+// The greenscreen of `cfg` at another resolution (e.g. 512x512 previews); null without a photo or in
+// mode none. Throws ConfigError naming greenscreen_overlay_path if the photo cannot be read.
+std::shared_ptr<const render::Greenscreen> MakeGreenscreen(const GraspCubeConfig& cfg,
+                                                           const std::array<bool, 256>& keep, int width,
+                                                           int height);
 
 EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg);
 
@@ -69,6 +82,8 @@ class GraspCubeEnv final : public Env {
   bool Step(const float* action) override;
   void WriteObs(float* obs) const override;
   void WriteInfo(float* info) const override;
+  // The policy camera image at the sensor size, greenscreened as configured.
+  void RenderObs(uint8_t* image) const override;
   float reward() const override { return static_cast<float>(reward_); }
   bool terminated() const override { return eval_.success; }
   bool success() const override { return eval_.success; }
@@ -80,9 +95,18 @@ class GraspCubeEnv final : public Env {
   mjData* data() { return data_.get(); }
   const mjData* data() const { return data_.get(); }
   const GraspCubeIds& ids() const { return scene_->ids; }
+  const GraspCubeScene& scene() const { return *scene_; }
   const GraspCubeEval& eval() const { return eval_; }
   const GraspCubeConfig& config() const { return *cfg_; }
   const GraspCubeVisuals& visuals() const { return visuals_; }
+  // The policy camera this step: the configured pose with per-step eye, target and roll noise when
+  // randomization is on (re-drawn at every reset and before every control step).
+  const render::CameraPose& camera_pose() const { return camera_; }
+  render::Lighting lighting() const;
+  // Renders this env's camera with `renderer` (any resolution); applies `greenscreen` if not null.
+  //   rgb: [H, W, 3] uint8; seg: [H, W] uint8 body id + 1 (may be null unless greenscreen is given).
+  void RenderCamera(const render::BatchRenderer& renderer, const render::Greenscreen* greenscreen,
+                    uint8_t* rgb, uint8_t* seg) const;
   const std::array<double, so100::kNumJoints>& target_qpos() const { return target_; }
   void set_target_qpos(const std::array<double, so100::kNumJoints>& t) { target_ = t; }
   double cube_half_size() const { return cube_half_size_; }
@@ -93,16 +117,19 @@ class GraspCubeEnv final : public Env {
  private:
   void Reconfigure();
   void Evaluate();
+  void DrawCamera();
 
   std::shared_ptr<const GraspCubeScene> scene_;
   std::shared_ptr<const GraspCubeConfig> cfg_;
   JointControllerSpec controller_;
   MjModelPtr model_;  // per-env copy: cube size, friction and colours differ between envs
   MjDataPtr data_;
-  Rng rng_;
+  Rng rng_;         // physics and task draws
+  Rng visual_rng_;  // camera and colour draws: rendering settings never change the physics stream
   std::array<double, so100::kNumJoints> target_{};
   double cube_half_size_ = kDefaultCubeHalfSize;
   GraspCubeVisuals visuals_;
+  render::CameraPose camera_;
   GraspCubeEval eval_;
   double reward_ = 0;
 };

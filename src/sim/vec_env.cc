@@ -34,6 +34,9 @@ VecEnv::VecEnv(EnvSpec spec, const EnvFactory& factory, const VecEnvConfig& cfg)
   diverged_.assign(n, 0);
   elapsed_.assign(n, 0);
   diverged_per_env_.assign(n, 0);
+  image_stride_ = static_cast<size_t>(spec_.image_height) * static_cast<size_t>(spec_.image_width) * 3;
+  image_.assign(n * image_stride_, 0);
+  final_image_.assign(n * image_stride_, 0);
   Reset();
 }
 
@@ -47,8 +50,8 @@ void VecEnv::Reset() {
     for (int i = b; i < e; ++i) {
       Env& env = *envs_[static_cast<size_t>(i)];
       if (reset_calls_ > 1) env.Reset(reconfigure);
-      env.WriteObs(&obs_[static_cast<size_t>(i) * od]);
-      env.WriteInfo(&info_[static_cast<size_t>(i) * k]);
+      const size_t u = static_cast<size_t>(i);
+      Observe(u, &obs_[u * od], &info_[u * k], image_.empty() ? nullptr : &image_[u * image_stride_]);
       elapsed_[static_cast<size_t>(i)] = 0;
       reward_[static_cast<size_t>(i)] = 0;
       terminated_[static_cast<size_t>(i)] = truncated_[static_cast<size_t>(i)] = 0;
@@ -68,6 +71,13 @@ void VecEnv::Step(const float* actions) {
   pool_.ParallelFor(cfg_.num_envs, [&](int b, int e) { StepRange(b, e, actions); });
 }
 
+void VecEnv::Observe(size_t i, float* obs, float* info, uint8_t* image) {
+  const Env& env = *envs_[i];
+  env.WriteObs(obs);
+  env.WriteInfo(info);
+  if (image) env.RenderObs(image);
+}
+
 void VecEnv::StepRange(int begin, int end, const float* actions) {
   const size_t od = static_cast<size_t>(spec_.obs_dim), k = spec_.info_names.size();
   for (int ii = begin; ii < end; ++ii) {
@@ -75,6 +85,8 @@ void VecEnv::StepRange(int begin, int end, const float* actions) {
     Env& env = *envs_[i];
     float* obs = &obs_[i * od];
     float* info = &info_[i * k];
+    uint8_t* image = image_.empty() ? nullptr : &image_[i * image_stride_];
+    uint8_t* final_image = image_.empty() ? nullptr : &final_image_[i * image_stride_];
     const bool ok = env.Step(actions + i * static_cast<size_t>(spec_.action_dim));
     ++elapsed_[i];
     bool truncated = elapsed_[i] >= spec_.max_episode_steps;
@@ -84,14 +96,14 @@ void VecEnv::StepRange(int begin, int end, const float* actions) {
       ++diverged_per_env_[i];
       std::memcpy(&final_obs_[i * od], obs, od * sizeof(float));
       std::memcpy(&final_info_[i * k], info, k * sizeof(float));
+      if (image) std::memcpy(final_image, image, image_stride_);
       env.Reset(false);
       if (!cfg_.ignore_terminations || truncated) elapsed_[i] = 0;
       reward_[i] = 0;
       terminated_[i] = 0;
       truncated_[i] = 1;
       success_[i] = 0;
-      env.WriteObs(obs);
-      env.WriteInfo(info);
+      Observe(i, obs, info, image);
       continue;
     }
     const bool terminated = !cfg_.ignore_terminations && env.terminated();
@@ -100,13 +112,11 @@ void VecEnv::StepRange(int begin, int end, const float* actions) {
     terminated_[i] = terminated ? 1 : 0;
     truncated_[i] = truncated ? 1 : 0;
     if (terminated || truncated) {
-      env.WriteObs(&final_obs_[i * od]);
-      env.WriteInfo(&final_info_[i * k]);
+      Observe(i, &final_obs_[i * od], &final_info_[i * k], final_image);
       env.Reset(false);
       elapsed_[i] = 0;
     }
-    env.WriteObs(obs);
-    env.WriteInfo(info);
+    Observe(i, obs, info, image);
   }
 }
 

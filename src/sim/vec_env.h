@@ -51,7 +51,12 @@ class VecEnv {
   const float* info() const { return info_.data(); }                // [N, K] spec().info_names
   const float* final_info() const { return final_info_.data(); }    // [N, K], valid where done
   const int32_t* elapsed_steps() const { return elapsed_.data(); }  // [N], after this step
-  const uint8_t* diverged() const { return diverged_.data(); }      // [N] 0/1, this step
+  // Image observations when the spec has them (else null): [N, H, W, 3] uint8, rendered in the
+  // workers straight into the batch buffer; final_image holds the last image of an episode that ended.
+  const uint8_t* image() const { return image_.empty() ? nullptr : image_.data(); }
+  const uint8_t* final_image() const { return final_image_.empty() ? nullptr : final_image_.data(); }
+  size_t image_size() const { return image_stride_; }           // bytes per env
+  const uint8_t* diverged() const { return diverged_.data(); }  // [N] 0/1, this step
   // Envs reset because their simulation diverged, since construction.
   int64_t diverged_count() const;
 
@@ -59,6 +64,8 @@ class VecEnv {
 
  private:
   void StepRange(int begin, int end, const float* actions);
+  // Writes env i's observation (and image) into the given slots.
+  void Observe(size_t i, float* obs, float* info, uint8_t* image);
 
   EnvSpec spec_;
   VecEnvConfig cfg_;
@@ -67,6 +74,8 @@ class VecEnv {
   int64_t reset_calls_ = 0;
   std::vector<float> obs_, final_obs_, reward_, info_, final_info_;
   std::vector<uint8_t> terminated_, truncated_, success_, diverged_;
+  std::vector<uint8_t> image_, final_image_;
+  size_t image_stride_ = 0;
   std::vector<int32_t> elapsed_;
   std::vector<int64_t> diverged_per_env_;
 };
