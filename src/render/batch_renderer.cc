@@ -13,9 +13,9 @@ constexpr int kMaxClipVerts = 4;  // a triangle clipped by the near plane has at
 
 struct Scratch {
   std::vector<float> zinv;   // [H * W] 1 / depth of the nearest surface so far
-  std::vector<float> color;  // [H * W * 3] linear RGB in [0, 1]
+  std::vector<uint8_t> rgb;  // [H * W * 3] when the caller wants no colour (depth still needs a target)
   std::vector<float> cam;    // [V * 3] vertices in camera coordinates (x right, y up, z forward)
-  std::vector<float> shade;  // [V * 3] lit vertex colours
+  std::vector<float> shade;  // [V * 3] lit vertex colours in [0, 255]
 };
 
 Scratch& ThreadScratch() {
@@ -30,9 +30,9 @@ struct ScreenVertex {
 };
 
 // Draws one screen-space triangle with the top-left fill rule, a 1/z depth test and perspective-correct
-// colour, writing `segid` into seg.
+// colour (a single colour when the three corners agree, as on flat-shaded faces), writing `segid`.
 void RasterTriangle(const ScreenVertex& a, const ScreenVertex& b, const ScreenVertex& c, int width,
-                    int height, uint8_t segid, float* zbuf, float* color, uint8_t* seg) {
+                    int height, uint8_t segid, float* zbuf, uint8_t* color, uint8_t* seg) {
   const float area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
   if (area == 0.0f) return;
   // Screen y grows downward, so a counter-clockwise triangle in camera space has negative area here;
@@ -74,26 +74,53 @@ void RasterTriangle(const ScreenVertex& a, const ScreenVertex& b, const ScreenVe
   const float r0 = v0->r * z0, r1 = v1->r * z1, r2 = v2->r * z2;
   const float g0 = v0->g * z0, g1 = v1->g * z1, g2 = v2->g * z2;
   const float c0 = v0->b * z0, c1 = v1->b * z1, c2 = v2->b * z2;
+  const bool flat = v0->r == v1->r && v0->r == v2->r && v0->g == v1->g && v0->g == v2->g && v0->b == v1->b &&
+                    v0->b == v2->b;
+  const uint8_t flat_rgb[3] = {static_cast<uint8_t>(v0->r + 0.5f), static_cast<uint8_t>(v0->g + 0.5f),
+                               static_cast<uint8_t>(v0->b + 0.5f)};
 
+  // The columns of a row where an edge function can be >= 0, widened by a pixel each side: the exact
+  // per-pixel test below still decides, this only skips pixels that are surely outside.
+  auto clamp_span = [](const Edge& e, float py, float* lo, float* hi) {
+    const float rest = e.b * py + e.c;  // E = a (x + 0.5) + rest
+    if (e.a > 0) {
+      *lo = std::max(*lo, -rest / e.a - 0.5f - 1.0f);
+    } else if (e.a < 0) {
+      *hi = std::min(*hi, -rest / e.a - 0.5f + 1.0f);
+    } else if (rest < -1e-3f) {
+      *hi = -1;  // a horizontal edge with the whole row outside
+    }
+  };
   for (int y = y0; y <= y1; ++y) {
     const float py = static_cast<float>(y) + 0.5f;
-    const float px0 = static_cast<float>(x0) + 0.5f;
+    float lo = static_cast<float>(x0), hi = static_cast<float>(x1);
+    clamp_span(e0, py, &lo, &hi);
+    clamp_span(e1, py, &lo, &hi);
+    clamp_span(e2, py, &lo, &hi);
+    const int xs = std::max(x0, static_cast<int>(std::floor(lo)));
+    const int xe = std::min(x1, static_cast<int>(std::ceil(hi)));
+    if (xs > xe) continue;
+    const float px0 = static_cast<float>(xs) + 0.5f;
     float w0 = e0.a * px0 + e0.b * py + e0.c;
     float w1 = e1.a * px0 + e1.b * py + e1.c;
     float w2 = e2.a * px0 + e2.b * py + e2.c;
     const int row = y * width;
-    for (int x = x0; x <= x1; ++x, w0 += e0.a, w1 += e1.a, w2 += e2.a) {
+    for (int x = xs; x <= xe; ++x, w0 += e0.a, w1 += e1.a, w2 += e2.a) {
       if (w0 + bias0 < 0 || w1 + bias1 < 0 || w2 + bias2 < 0) continue;
       const float l0 = w0 * inv_area, l1 = w1 * inv_area, l2 = w2 * inv_area;
       const float zi = l0 * z0 + l1 * z1 + l2 * z2;
       const int idx = row + x;
       if (zi <= zbuf[idx]) continue;
       zbuf[idx] = zi;
-      const float inv = 1.0f / zi;
-      float* out = color + 3 * idx;
-      out[0] = (l0 * r0 + l1 * r1 + l2 * r2) * inv;
-      out[1] = (l0 * g0 + l1 * g1 + l2 * g2) * inv;
-      out[2] = (l0 * c0 + l1 * c1 + l2 * c2) * inv;
+      uint8_t* out = color + 3 * idx;
+      if (flat) {
+        out[0] = flat_rgb[0], out[1] = flat_rgb[1], out[2] = flat_rgb[2];
+      } else {
+        const float inv = 1.0f / zi;
+        out[0] = static_cast<uint8_t>((l0 * r0 + l1 * r1 + l2 * r2) * inv + 0.5f);
+        out[1] = static_cast<uint8_t>((l0 * g0 + l1 * g1 + l2 * g2) * inv + 0.5f);
+        out[2] = static_cast<uint8_t>((l0 * c0 + l1 * c1 + l2 * c2) * inv + 0.5f);
+      }
       if (seg) seg[idx] = segid;
     }
   }
@@ -109,7 +136,11 @@ void BatchRenderer::Render(const mjModel* m, const mjData* d, const CameraPose& 
   const int w = width_, h = height_, npix = w * h;
   Scratch& s = ThreadScratch();
   s.zinv.assign(static_cast<size_t>(npix), 1.0f / static_cast<float>(kFar));
-  s.color.assign(static_cast<size_t>(npix) * 3, 0.0f);
+  if (!rgb) {
+    s.rgb.resize(static_cast<size_t>(npix) * 3);
+    rgb = s.rgb.data();
+  }
+  std::memset(rgb, 0, static_cast<size_t>(npix) * 3);  // black where nothing is seen
   if (s.cam.size() < static_cast<size_t>(scene_.max_vertices) * 3) {
     s.cam.resize(static_cast<size_t>(scene_.max_vertices) * 3);
     s.shade.resize(static_cast<size_t>(scene_.max_vertices) * 3);
@@ -168,7 +199,7 @@ void BatchRenderer::Render(const mjModel* m, const mjData* d, const CameraPose& 
       for (const auto& l : to_light) diffuse += std::max(0.0, nw[0] * l[0] + nw[1] * l[1] + nw[2] * l[2]);
       for (int c = 0; c < 3; ++c)
         s.shade[3 * v + c] =
-            static_cast<float>(std::min(1.0, rgba[c] * (light.ambient[c] + light.diffuse * diffuse)));
+            static_cast<float>(255.0 * std::min(1.0, rgba[c] * (light.ambient[c] + light.diffuse * diffuse)));
     }
     const uint8_t segid = static_cast<uint8_t>(mesh.body + 1);
     const size_t nt = mesh.triangles.size() / 3;
@@ -217,12 +248,8 @@ void BatchRenderer::Render(const mjModel* m, const mjData* d, const CameraPose& 
         }
       }
       for (int f = 1; f + 1 < count; ++f)
-        RasterTriangle(poly[0], poly[f], poly[f + 1], w, h, segid, s.zinv.data(), s.color.data(), seg);
+        RasterTriangle(poly[0], poly[f], poly[f + 1], w, h, segid, s.zinv.data(), rgb, seg);
     }
-  }
-  if (rgb) {
-    const float* c = s.color.data();
-    for (int i = 0; i < 3 * npix; ++i) rgb[i] = static_cast<uint8_t>(c[i] * 255.0f + 0.5f);
   }
 }
 
