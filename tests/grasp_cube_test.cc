@@ -293,6 +293,37 @@ TEST(GraspCubeEnvTest, SuccessNeedsLiftGraspAndRest) {
   EXPECT_NEAR(env->reward(), GraspCubeDenseReward(env->eval()) / 3.0, 1e-6);
 }
 
+TEST(GraspCubeEnvTest, RobotColourRandomAndFixed) {
+  GraspCubeConfig cfg;
+  cfg.domain_randomization_config.robot_color_mode = RobotColorMode::kRandom;
+  EnvMaker maker = MakeGraspCube(cfg);
+  auto a = maker.factory(3, 0), b = maker.factory(3, 1), a2 = maker.factory(3, 0);
+  const auto& ea = static_cast<GraspCubeEnv&>(*a);
+  const auto& eb = static_cast<GraspCubeEnv&>(*b);
+  const auto& ea2 = static_cast<GraspCubeEnv&>(*a2);
+  int differ = 0;
+  for (int g : ea.ids().robot_geoms) {
+    if (ea.model()->geom_rgba[4 * g + 3] == 0) continue;
+    EXPECT_EQ(ea.model()->geom_matid[g], -1);  // the colour comes from geom_rgba now
+    for (int c = 0; c < 3; ++c) {
+      const float v = ea.model()->geom_rgba[4 * g + c];
+      EXPECT_GE(v, 0.0f);
+      EXPECT_LE(v, 1.0f);
+      EXPECT_EQ(v, ea2.model()->geom_rgba[4 * g + c]);  // same seed and index, same colours
+      differ += v != eb.model()->geom_rgba[4 * g + c];
+    }
+  }
+  EXPECT_GT(differ, 10);  // another env draws other colours
+  cfg.domain_randomization_config.robot_color_mode = RobotColorMode::kFixed;
+  cfg.domain_randomization_config.robot_color = {0.2, 0.4, 0.6};
+  auto f = MakeGraspCube(cfg).factory(3, 0);
+  const auto& ef = static_cast<GraspCubeEnv&>(*f);
+  for (int g : ef.ids().robot_geoms) {
+    EXPECT_FLOAT_EQ(ef.model()->geom_rgba[4 * g + 0], 0.2f);
+    EXPECT_FLOAT_EQ(ef.model()->geom_rgba[4 * g + 2], 0.6f);
+  }
+}
+
 TEST(RobotMjcf, UserModelWithTheRightNamesLoadsAndWrongNamesAreRejected) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "s2r_robot_mjcf_test";
