@@ -1,11 +1,26 @@
 #include "app/cli_util.h"
 
+#include <regex>
 #include <thread>
 
 #include "app/config_load.h"
 #include "sim/env_registry.h"
 
 namespace s2r::app {
+
+namespace {
+
+// "100_000_000" -> "100000000": Python-style digit grouping in numbers (underscores between digits).
+std::string StripDigitGroups(const std::string& v) {
+  static const std::regex number(R"(^[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?$)");
+  if (v.find('_') == std::string::npos || !std::regex_match(v, number)) return v;
+  std::string out;
+  for (char c : v)
+    if (c != '_') out += c;
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> NormalizeArgs(int argc, char** argv) {
   std::vector<std::string> out;
@@ -16,6 +31,9 @@ std::vector<std::string> NormalizeArgs(int argc, char** argv) {
       const size_t end = eq == std::string::npos ? a.size() : eq;
       for (size_t k = 2; k < end; ++k)
         if (a[k] == '_') a[k] = '-';
+      if (eq != std::string::npos) a = a.substr(0, eq + 1) + StripDigitGroups(a.substr(eq + 1));
+    } else if (i > 0) {
+      a = StripDigitGroups(a);
     }
     out.push_back(a);
   }

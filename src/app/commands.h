@@ -10,5 +10,7 @@ void AddScriptedCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 void AddRenderCommand(CLI::App& app);
 void AddRecordResetsCommand(CLI::App& app);
+void AddTrainCommand(CLI::App& app);
+void AddEvalCommand(CLI::App& app);
 
 }  // namespace s2r::app

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "sim2real 0.1.0");
   s2r::app::AddEnvsCommand(app);
   s2r::app::AddScriptedCommand(app);
+  s2r::app::AddTrainCommand(app);
+  s2r::app::AddEvalCommand(app);
   s2r::app::AddRenderCommand(app);
   s2r::app::AddRecordResetsCommand(app);
   s2r::app::AddBenchCommand(app);

@@ -1,0 +1,26 @@
+// The --ppo.* flags of lerobot-sim2real's train/eval scripts (tyro spellings: --ppo.num_envs,
+// --ppo.num-envs, --ppo.no-partial-reset, "None" for optional values), bound to rl::PpoConfig.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "rl/ppo.h"
+
+namespace s2r::app {
+
+struct PpoFlagStrings {  // optional values arrive as text ("None" or a number)
+  std::string reconfiguration_freq = "None";
+  std::string eval_reconfiguration_freq = "1";
+  std::string target_kl = "0.2";
+  std::string save_train_video_freq = "None";
+};
+
+void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* cfg, PpoFlagStrings* text);
+// Parses the optional values and derives the batch sizes; throws ConfigError naming the flag.
+void FinishPpoFlags(rl::PpoConfig* cfg, const PpoFlagStrings& text);
+
+nlohmann::json PpoConfigToJson(const rl::PpoConfig& cfg);
+
+}  // namespace s2r::app

@@ -1,0 +1,103 @@
+#include "app/sim_eval.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "app/cli_util.h"
+#include "app/sim_env_adapter.h"
+#include "core/error.h"
+#include "sim/env_registry.h"
+
+namespace fs = std::filesystem;
+
+namespace s2r::app {
+
+void RequireCompatible(const rl::CheckpointMeta& meta, const std::string& env_id, const std::string& obs_mode,
+                       const std::string& what, const std::string& algo) {
+  if (meta.env_id != env_id)
+    throw ConfigError(what + ": trained on " + meta.env_id + ", not " + env_id + "; pass --env-id " +
+                      meta.env_id);
+  if (!obs_mode.empty() && meta.obs_mode != obs_mode)
+    throw ConfigError(what + ": trained with obs mode " + meta.obs_mode + ", not " + obs_mode +
+                      "; pass --obs-mode " + meta.obs_mode);
+  if (!algo.empty() && meta.algo != algo)
+    throw ConfigError(what + ": a " + meta.algo + " checkpoint, not " + algo);
+}
+
+SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt) {
+  SimEvalResult r;
+  auto policy = rl::LoadPolicy(opt.checkpoint);
+  r.meta = policy->meta();
+  RequireCompatible(r.meta, env_id, "", "--checkpoint " + opt.checkpoint);
+  env_cfg.obs_mode = sim::ParseObsMode(r.meta.obs_mode, "checkpoint obs mode");
+  if (r.meta.image_height > 0) {
+    env_cfg.sensor_height = r.meta.image_height;
+    env_cfg.sensor_width = r.meta.image_width;
+  }
+  const int threads = opt.threads > 0 ? opt.threads : DefaultThreads();
+  const int n = std::max(1, std::min(opt.num_envs, opt.num_episodes));
+  sim::VecEnvConfig v;
+  v.num_envs = n;
+  v.num_threads = threads;
+  v.seed = opt.seed;
+  v.ignore_terminations = true;  // full episodes: success_once and success_at_end both mean something
+  v.reconfiguration_freq = 1;
+  VecEnvAdapter envs(sim::MakeVecEnv(env_id, env_cfg, v), threads);
+  const int rounds = (opt.num_episodes + n - 1) / n;
+  double once = 0, end = 0, ret = 0, len = 0, rew = 0;
+  int episodes = 0;
+  for (int k = 0; k < rounds; ++k) {
+    rl::EvalVideoOptions video;
+    if (!opt.record_dir.empty()) {
+      fs::create_directories(opt.record_dir);
+      video.path = (fs::path(opt.record_dir) / ("eval_" + std::to_string(k) + ".mp4")).string();
+      if (k == 0) r.video = video.path;
+    }
+    const rl::EvalStats s = rl::RunEvaluation(
+        envs, envs.max_episode_steps(),
+        [&](const float* o, const uint8_t* img, float* a) { policy->Act(o, img, n, opt.deterministic, a); },
+        video);
+    once += s.success_once * s.episodes, end += s.success_at_end * s.episodes,
+        ret += s.return_mean * s.episodes;
+    len += s.episode_len * s.episodes, rew += s.reward * s.episodes;
+    episodes += s.episodes;
+  }
+  r.stats.episodes = episodes;
+  r.stats.success_once = once / episodes;
+  r.stats.success_at_end = end / episodes;
+  r.stats.return_mean = ret / episodes;
+  r.stats.episode_len = len / episodes;
+  r.stats.reward = rew / episodes;
+  return r;
+}
+
+void PrintSimEval(const SimEvalResult& r, bool json) {
+  const auto& s = r.stats;
+  if (json) {
+    std::cout << nlohmann::json({{"env_id", r.meta.env_id},
+                                 {"algo", r.meta.algo},
+                                 {"obs_mode", r.meta.obs_mode},
+                                 {"checkpoint_global_step", r.meta.global_step},
+                                 {"episodes", s.episodes},
+                                 {"success_once", s.success_once},
+                                 {"success_at_end", s.success_at_end},
+                                 {"return", s.return_mean},
+                                 {"episode_len", s.episode_len},
+                                 {"video", r.video}})
+                     .dump()
+              << "\n";
+    return;
+  }
+  std::printf("%s %s policy (%s obs, trained %lld steps): %d episodes\n", r.meta.env_id.c_str(),
+              r.meta.algo.c_str(), r.meta.obs_mode.c_str(), static_cast<long long>(r.meta.global_step),
+              s.episodes);
+  std::printf("  success_once %.3f  success_at_end %.3f  return %.2f  episode_len %.1f\n", s.success_once,
+              s.success_at_end, s.return_mean, s.episode_len);
+  if (!r.video.empty()) std::printf("  video %s\n", r.video.c_str());
+}
+
+}  // namespace s2r::app

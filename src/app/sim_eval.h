@@ -1,0 +1,35 @@
+// Evaluating a checkpoint in simulation (shared by `sim2real eval` and `train --ppo.evaluate`).
+#pragma once
+
+#include <string>
+
+#include "rl/evaluate.h"
+#include "rl/policy.h"
+#include "sim/grasp_cube_config.h"
+
+namespace s2r::app {
+
+struct SimEvalOptions {
+  std::string checkpoint;
+  int num_episodes = 16;
+  int num_envs = 16;
+  uint64_t seed = 1;
+  bool deterministic = true;
+  std::string record_dir;  // empty: no video
+  int threads = 0;
+};
+
+struct SimEvalResult {
+  rl::CheckpointMeta meta;
+  rl::EvalStats stats;
+  std::string video;
+};
+
+// Throws ConfigError naming `what` if the checkpoint was trained for another env, obs mode or algo.
+void RequireCompatible(const rl::CheckpointMeta& meta, const std::string& env_id, const std::string& obs_mode,
+                       const std::string& what, const std::string& algo = "");
+
+SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt);
+void PrintSimEval(const SimEvalResult& r, bool json);
+
+}  // namespace s2r::app

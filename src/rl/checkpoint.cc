@@ -1,0 +1,154 @@
+#include "rl/checkpoint.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace s2r::rl {
+
+namespace {
+
+constexpr int64_t kFormatVersion = 1;
+
+void WriteMeta(torch::serialize::OutputArchive& a, const CheckpointMeta& m) {
+  a.write("sim2real_checkpoint", c10::IValue(kFormatVersion));
+  a.write("algo", c10::IValue(m.algo));
+  a.write("env_id", c10::IValue(m.env_id));
+  a.write("obs_mode", c10::IValue(m.obs_mode));
+  a.write("config_json", c10::IValue(m.config_json));
+  a.write("iteration", c10::IValue(m.iteration));
+  a.write("global_step", c10::IValue(m.global_step));
+  a.write("obs_dim", c10::IValue(static_cast<int64_t>(m.obs_dim)));
+  a.write("action_dim", c10::IValue(static_cast<int64_t>(m.action_dim)));
+  a.write("image_height", c10::IValue(static_cast<int64_t>(m.image_height)));
+  a.write("image_width", c10::IValue(static_cast<int64_t>(m.image_width)));
+  a.write("include_state", c10::IValue(m.include_state));
+}
+
+CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& path) {
+  c10::IValue v;
+  if (!a.try_read("sim2real_checkpoint", v))
+    throw IoError("checkpoint '" + path + "' is not a sim2real checkpoint (no sim2real_checkpoint entry)");
+  CheckpointMeta m;
+  auto str = [&](const char* key) {
+    a.read(key, v);
+    return v.toStringRef();
+  };
+  auto num = [&](const char* key) {
+    a.read(key, v);
+    return v.toInt();
+  };
+  m.algo = str("algo");
+  m.env_id = str("env_id");
+  m.obs_mode = str("obs_mode");
+  m.config_json = str("config_json");
+  m.iteration = num("iteration");
+  m.global_step = num("global_step");
+  m.obs_dim = static_cast<int>(num("obs_dim"));
+  m.action_dim = static_cast<int>(num("action_dim"));
+  m.image_height = static_cast<int>(num("image_height"));
+  m.image_width = static_cast<int>(num("image_width"));
+  a.read("include_state", v);
+  m.include_state = v.toBool();
+  return m;
+}
+
+void LoadArchive(torch::serialize::InputArchive& a, const std::string& path) {
+  if (!fs::is_regular_file(path)) throw IoError("checkpoint '" + path + "' does not exist");
+  try {
+    a.load_from(path);
+  } catch (const c10::Error& e) {
+    throw IoError("cannot read checkpoint '" + path + "': " + e.what_without_backtrace());
+  }
+}
+
+}  // namespace
+
+AgentSpec SpecFromMeta(const CheckpointMeta& m) {
+  AgentSpec s;
+  s.obs_dim = m.obs_dim;
+  s.action_dim = m.action_dim;
+  s.image_height = m.image_height;
+  s.image_width = m.image_width;
+  s.include_state = m.include_state;
+  return s;
+}
+
+void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, Agent& agent,
+                    torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive root, model, optim;
+  WriteMeta(root, meta);
+  agent->save(model);
+  optimizer.save(optim);
+  root.write("model", model);
+  root.write("optimizer", optim);
+  // Atomic: a crash leaves either the old file or the new one, never half of one.
+  const fs::path target(path);
+  const fs::path tmp =
+      target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(getpid()));
+  try {
+    root.save_to(tmp.string());
+    fs::rename(tmp, target);
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw IoError("cannot write checkpoint '" + path + "': " + e.what());
+  }
+}
+
+CheckpointMeta LoadCheckpoint(const std::string& path, Agent& agent, torch::optim::Optimizer* optimizer) {
+  torch::serialize::InputArchive root, model, optim;
+  LoadArchive(root, path);
+  const CheckpointMeta meta = ReadMeta(root, path);
+  root.read("model", model);
+  agent->load(model);
+  if (optimizer) {
+    root.read("optimizer", optim);
+    optimizer->load(optim);
+  }
+  return meta;
+}
+
+CheckpointMeta ReadCheckpointMeta(const std::string& path) {
+  torch::serialize::InputArchive root;
+  LoadArchive(root, path);
+  return ReadMeta(root, path);
+}
+
+namespace {
+
+class TorchPolicy : public Policy {
+ public:
+  explicit TorchPolicy(const std::string& path) {
+    meta_ = ReadCheckpointMeta(path);
+    agent_ = Agent(SpecFromMeta(meta_));
+    LoadCheckpoint(path, agent_, nullptr);
+    agent_->eval();
+  }
+  const CheckpointMeta& meta() const override { return meta_; }
+  void Act(const float* obs, const uint8_t* image, int n, bool deterministic, float* actions) override {
+    torch::NoGradGuard no_grad;
+    const auto o = torch::from_blob(const_cast<float*>(obs), {n, meta_.obs_dim}, torch::kFloat32);
+    torch::Tensor img;
+    if (meta_.image_height > 0)
+      img = torch::from_blob(const_cast<uint8_t*>(image), {n, meta_.image_height, meta_.image_width, 3},
+                             torch::kUInt8);
+    auto a = deterministic ? agent_->ActionMean(o, img) : agent_->ActionAndValue(o, img).action;
+    a = a.clamp(-1.0, 1.0).contiguous();
+    std::memcpy(actions, a.data_ptr<float>(), sizeof(float) * static_cast<size_t>(n) * meta_.action_dim);
+  }
+
+ private:
+  CheckpointMeta meta_;
+  Agent agent_{nullptr};
+};
+
+}  // namespace
+
+std::unique_ptr<Policy> LoadPolicy(const std::string& path) { return std::make_unique<TorchPolicy>(path); }
+
+}  // namespace s2r::rl

@@ -1,0 +1,19 @@
+// Saving and loading training checkpoints (torch): model, optimizer, metadata. Written atomically.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "rl/agent.h"
+#include "rl/policy.h"
+
+namespace s2r::rl {
+
+void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, Agent& agent,
+                    torch::optim::Optimizer& optimizer);
+// Loads weights (and optimizer state if given) into already-built objects; returns the metadata.
+CheckpointMeta LoadCheckpoint(const std::string& path, Agent& agent, torch::optim::Optimizer* optimizer);
+AgentSpec SpecFromMeta(const CheckpointMeta& meta);
+
+}  // namespace s2r::rl

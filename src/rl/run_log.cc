@@ -1,0 +1,51 @@
+#include "rl/run_log.h"
+
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "metrics/csv_log.h"
+#include "metrics/plot.h"
+#include "metrics/tb_writer.h"
+
+namespace fs = std::filesystem;
+
+namespace s2r::rl {
+
+RunLog::RunLog(const std::string& run_dir)
+    : dir_(run_dir),
+      tb_(std::make_unique<metrics::TbWriter>(run_dir)),
+      csv_(std::make_unique<metrics::CsvLog>((fs::path(run_dir) / "metrics.csv").string())) {}
+
+RunLog::~RunLog() = default;
+
+void RunLog::Scalar(const std::string& tag, double value, int64_t step) {
+  tb_->AddScalar(tag, value, step);
+  csv_->AddScalar(tag, value, step);
+}
+
+void RunLog::Text(const std::string& tag, const std::string& markdown, int64_t step) {
+  tb_->AddText(tag, markdown, step);
+}
+
+void RunLog::Flush() { tb_->Flush(); }
+
+void RunLog::PlotEvalCurves() {
+  std::map<std::string, metrics::Series> series;
+  for (const auto& row : metrics::ReadCsvLog(csv_->path())) {
+    if (row.tag.rfind("eval/", 0) != 0) continue;
+    auto& s = series[row.tag];
+    s.label = row.tag;
+    s.x.push_back(static_cast<double>(row.step));
+    s.y.push_back(row.value);
+  }
+  metrics::PlotSpec success{"eval success", "env steps", "fraction of episodes"};
+  success.y_from_zero = true;
+  metrics::PlotSpec ret{"eval return", "env steps", "return per episode"};
+  std::vector<std::pair<metrics::PlotSpec, std::vector<metrics::Series>>> panels = {
+      {success, {series["eval/success_once"], series["eval/success_at_end"]}},
+      {ret, {series["eval/return"]}}};
+  metrics::WritePlotGridPng((fs::path(dir_) / "eval_curves.png").string(), panels);
+}
+
+}  // namespace s2r::rl

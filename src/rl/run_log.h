@@ -1,0 +1,32 @@
+// Where a run's scalars go: TensorBoard event files (train/*, eval/*, losses/*, charts/*, time/*),
+// the same scalars in metrics.csv, and a PNG plot of the eval curves. Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace s2r::metrics {
+class TbWriter;
+class CsvLog;
+}  // namespace s2r::metrics
+
+namespace s2r::rl {
+
+class RunLog {
+ public:
+  explicit RunLog(const std::string& run_dir);  // appends when the run folder already has metrics (resume)
+  ~RunLog();
+  void Scalar(const std::string& tag, double value, int64_t step);
+  void Text(const std::string& tag, const std::string& markdown, int64_t step);
+  // Writes <run_dir>/eval_curves.png: eval/success_once, eval/success_at_end and eval/return vs env steps.
+  void PlotEvalCurves();
+  void Flush();
+
+ private:
+  std::string dir_;
+  std::unique_ptr<metrics::TbWriter> tb_;
+  std::unique_ptr<metrics::CsvLog> csv_;
+};
+
+}  // namespace s2r::rl

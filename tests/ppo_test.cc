@@ -1,0 +1,301 @@
+// PPO: GAE and the clipped objective against hand computations, checkpoints, resume, flag parsing of
+// the guide's command, and short end-to-end runs in both observation modes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "core/error.h"
+#include "metrics/csv_log.h"
+#include "rl/agent.h"
+#include "rl/checkpoint.h"
+#include "rl/gae.h"
+#include "rl/policy.h"
+#include "rl/ppo_loss.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace s2r::rl {
+namespace {
+
+// ------------------------------------------------------------------ GAE
+
+// The same recursion written out on doubles for one env, as a check of the tensor code.
+std::vector<double> ReferenceGae(const std::vector<double>& r, const std::vector<double>& v,
+                                 const std::vector<double>& done, const std::vector<double>& fv,
+                                 double next_v, double next_done, double gamma, double lam) {
+  const size_t T = r.size();
+  std::vector<double> adv(T);
+  double last = 0;
+  for (size_t t = T; t-- > 0;) {
+    const double nnd = t == T - 1 ? 1 - next_done : 1 - done[t + 1];
+    const double nv = t == T - 1 ? next_v : v[t + 1];
+    const double delta = r[t] + gamma * (nnd * nv + fv[t]) - v[t];
+    last = delta + gamma * lam * nnd * last;
+    adv[t] = last;
+  }
+  return adv;
+}
+
+TEST(GaeTest, HandComputedWithTerminationTruncationAndFinalObservation) {
+  // Env 0: runs through. Env 1: its episode ends at step 1 (final observation value 2.0) and a new one
+  // starts at step 2; after the rollout it is done again (truncated at step 3).
+  const double g = 0.9, l = 0.8;
+  auto t2 = [](std::vector<std::array<float, 2>> rows) {
+    auto out = torch::zeros({static_cast<long>(rows.size()), 2});
+    for (size_t t = 0; t < rows.size(); ++t)
+      for (int n = 0; n < 2; ++n) out[static_cast<long>(t)][n] = rows[t][static_cast<size_t>(n)];
+    return out;
+  };
+  const auto rewards = t2({{1, 0.5f}, {0, 1}, {1, 0}, {0.5f, 0.25f}});
+  const auto values = t2({{0.3f, 0.2f}, {0.1f, 0.4f}, {0.6f, 0.1f}, {0.2f, 0.3f}});
+  const auto dones = t2({{0, 0}, {0, 0}, {0, 1}, {0, 0}});
+  const auto final_values = t2({{0, 0}, {0, 2}, {0, 0}, {0, 1.5f}});
+  const auto next_value = torch::tensor({0.7f, 0.9f});
+  const auto next_done = torch::tensor({0.f, 1.f});
+  const auto adv = ComputeGae(rewards, values, dones, final_values, next_value, next_done, g, l, false);
+  const auto a0 =
+      ReferenceGae({1, 0, 1, 0.5}, {0.3, 0.1, 0.6, 0.2}, {0, 0, 0, 0}, {0, 0, 0, 0}, 0.7, 0, g, l);
+  const auto a1 =
+      ReferenceGae({0.5, 1, 0, 0.25}, {0.2, 0.4, 0.1, 0.3}, {0, 0, 1, 0}, {0, 2, 0, 1.5}, 0.9, 1, g, l);
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_NEAR(adv[t][0].item<double>(), a0[static_cast<size_t>(t)], 1e-5) << "t " << t;
+    EXPECT_NEAR(adv[t][1].item<double>(), a1[static_cast<size_t>(t)], 1e-5) << "t " << t;
+  }
+  // Spot values by hand: env 1, step 3 (done after it, final value 1.5): 0.25 + 0.9 * 1.5 - 0.3 = 1.3.
+  EXPECT_NEAR(adv[3][1].item<double>(), 1.3, 1e-5);
+  // Env 1, step 1 (episode ends, final value 2): delta = 1 + 0.9 * 2 - 0.4 = 2.4, no carry from step 2.
+  EXPECT_NEAR(adv[1][1].item<double>(), 2.4, 1e-5);
+  // Env 0, step 3: 0.5 + 0.9 * 0.7 - 0.2 = 0.93.
+  EXPECT_NEAR(adv[3][0].item<double>(), 0.93, 1e-5);
+}
+
+TEST(GaeTest, FiniteHorizonVariantByHand) {
+  // Two steps, no done: the last step is the TD error; the first averages the 1- and 2-step returns
+  // with weights 1 and lambda: (lambda g r1 + (1 + lambda) r0 + lambda g^2 V' + g v1) / (1 + lambda) - v0.
+  const auto r = torch::tensor({1.f, 0.5f}).view({2, 1}), v = torch::tensor({0.2f, 0.4f}).view({2, 1});
+  const auto z = torch::zeros({2, 1});
+  const auto adv = ComputeGae(r, v, z, z, torch::tensor({0.6f}), torch::zeros({1}), 0.9, 0.8, true);
+  EXPECT_NEAR(adv[1][0].item<double>(), 0.5 + 0.9 * 0.6 - 0.4, 1e-5);
+  EXPECT_NEAR(adv[0][0].item<double>(), (0.72 * 0.5 + 1.8 * 1.0 + 0.8 * 0.81 * 0.6 + 0.9 * 0.4) / 1.8 - 0.2,
+              1e-5);
+}
+
+// ------------------------------------------------------------------ the clipped objective
+
+TEST(PpoLossTest, ClippedSurrogateOnConstructedRatios) {
+  // Ratios 1.5 and 0.5 with advantages +1 and -1, and an unclipped 1.1 with +2.
+  const auto old_lp = torch::zeros({3});
+  const auto new_lp = torch::log(torch::tensor({1.5f, 0.5f, 1.1f}));
+  const auto adv = torch::tensor({1.f, -1.f, 2.f});
+  const auto v = torch::tensor({0.f, 0.f, 0.f}), ret = torch::tensor({1.f, 2.f, 3.f});
+  const auto ent = torch::tensor({0.5f, 0.5f, 0.5f});
+  const auto t = PpoLoss(new_lp, old_lp, adv, v, v, ret, ent, 0.2, false, 0.01, 0.5);
+  // max(-A r, -A clip(r)): -1.2 (clipped), max(0.5, 0.8) = 0.8 (clipped), -2.2 (inside the range).
+  EXPECT_NEAR(t.policy_loss.item<double>(), (-1.2 + 0.8 - 2.2) / 3, 1e-6);
+  EXPECT_NEAR(t.value_loss.item<double>(), 0.5 * (1 + 4 + 9) / 3.0, 1e-6);
+  EXPECT_NEAR(t.clipfrac.item<double>(), 2.0 / 3.0, 1e-6);
+  EXPECT_NEAR(t.loss.item<double>(),
+              t.policy_loss.item<double>() - 0.01 * 0.5 + 0.5 * t.value_loss.item<double>(), 1e-6);
+  // approx_kl = mean((r - 1) - log r) >= 0.
+  const double k = ((0.5 - std::log(1.5)) + (-0.5 - std::log(0.5)) + (0.1 - std::log(1.1))) / 3;
+  EXPECT_NEAR(t.approx_kl.item<double>(), k, 1e-6);
+  // Clipped value loss: new value 2 vs old 0 and return 1: max((2-1)^2, (0.2-1)^2) = 1.
+  const auto tv = PpoLoss(old_lp, old_lp, adv, torch::tensor({2.f, 0.f, 0.f}), torch::zeros({3}),
+                          torch::tensor({1.f, 0.f, 0.f}), ent, 0.2, true, 0, 1);
+  EXPECT_NEAR(tv.value_loss.item<double>(), 0.5 * 1.0 / 3.0, 1e-6);
+}
+
+// ------------------------------------------------------------------ checkpoints
+
+TEST(CheckpointTest, SaveLoadGivesIdenticalActionsAndMeta) {
+  const fs::path dir = fs::temp_directory_path() / ("s2r_ckpt_test_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  torch::manual_seed(3);
+  AgentSpec spec{17, 6, 48, 40, true};
+  Agent agent(spec);
+  torch::optim::Adam opt(agent->parameters(), 1e-3);
+  CheckpointMeta meta;
+  meta.algo = "ppo", meta.env_id = "SO100GraspCube-v1", meta.obs_mode = "rgb",
+  meta.config_json = "{\"x\": 1}";
+  meta.iteration = 7, meta.global_step = 12345;
+  meta.obs_dim = 17, meta.action_dim = 6, meta.image_height = 48, meta.image_width = 40;
+  const std::string path = (dir / "ckpt.pt").string();
+  SaveCheckpoint(path, meta, agent, opt);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // no temp file left
+  auto policy = LoadPolicy(path);
+  EXPECT_EQ(policy->meta().global_step, 12345);
+  EXPECT_EQ(policy->meta().iteration, 7);
+  EXPECT_EQ(policy->meta().config_json, "{\"x\": 1}");
+  torch::manual_seed(9);
+  const auto obs = torch::randn({5, 17});
+  const auto img = torch::randint(0, 255, {5, 48, 40, 3}, torch::kUInt8);
+  std::vector<float> actions(5 * 6);
+  policy->Act(obs.data_ptr<float>(), img.data_ptr<uint8_t>(), 5, true, actions.data());
+  torch::NoGradGuard no_grad;
+  const auto want = agent->ActionMean(obs, img).clamp(-1, 1);
+  for (int i = 0; i < 30; ++i)
+    EXPECT_FLOAT_EQ(actions[static_cast<size_t>(i)], want.view({-1})[i].item<float>());
+  EXPECT_THROW(ReadCheckpointMeta((dir / "missing.pt").string()), IoError);
+  fs::remove_all(dir);
+}
+
+// ------------------------------------------------------------------ the binary, end to end
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+};
+CliRun Sim2real(const std::string& args) {
+  CliRun r;
+  FILE* p = popen((std::string(S2R_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+json LastJsonLine(const std::string& out) {
+  const size_t at = out.rfind("\n{");
+  return json::parse(at == std::string::npos ? out : out.substr(at + 1));
+}
+
+TEST(TrainCliTest, GuideCommandParsesVerbatim) {
+  const CliRun r = Sim2real(
+      "train --algo ppo --env-id=\"SO100GraspCube-v1\" --env-kwargs-json-path=" +
+      std::string(S2R_SOURCE_DIR) +
+      "/env_config.json --ppo.seed=42 --ppo.num_envs=1024 --ppo.num-steps=16 --ppo.update_epochs=8 "
+      "--ppo.num_minibatches=32 --ppo.total_timesteps=100_000_000 --ppo.gamma=0.9 --ppo.num_eval_envs=16 "
+      "--ppo.num-eval-steps=64 --ppo.no-partial-reset --ppo.exp-name=\"ppo-SO100GraspCube-v1-rgb-42\" "
+      "--ppo.track --ppo.wandb_project_name \"SO100-ManiSkill\" --dry-run");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const json c = LastJsonLine(r.out);
+  const json& p = c["ppo"];
+  EXPECT_EQ(c["obs_mode"], "rgb");  // the guide trains from pixels
+  EXPECT_EQ(p["seed"], 42);
+  EXPECT_EQ(p["num_envs"], 1024);
+  EXPECT_EQ(p["num_steps"], 16);
+  EXPECT_EQ(p["update_epochs"], 8);
+  EXPECT_EQ(p["num_minibatches"], 32);
+  EXPECT_EQ(p["total_timesteps"], 100000000);
+  EXPECT_DOUBLE_EQ(p["gamma"].get<double>(), 0.9);
+  EXPECT_EQ(p["num_eval_envs"], 16);
+  EXPECT_EQ(p["num_eval_steps"], 64);
+  EXPECT_EQ(p["partial_reset"], false);
+  EXPECT_EQ(p["exp_name"], "ppo-SO100GraspCube-v1-rgb-42");
+  EXPECT_EQ(p["track"], true);
+  EXPECT_EQ(p["wandb_project_name"], "SO100-ManiSkill");
+  EXPECT_EQ(p["batch_size"], 16384);
+  EXPECT_EQ(p["minibatch_size"], 512);
+  EXPECT_EQ(p["num_iterations"], 6103);
+  // Defaults untouched by the command keep the reference's values.
+  EXPECT_DOUBLE_EQ(p["gae_lambda"].get<double>(), 0.9);
+  EXPECT_DOUBLE_EQ(p["learning_rate"].get<double>(), 3e-4);
+  EXPECT_DOUBLE_EQ(p["target_kl"].get<double>(), 0.2);
+  EXPECT_TRUE(p["reconfiguration_freq"].is_null());
+  const CliRun bad = Sim2real("train --ppo.num-envs=zero --dry-run");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("--ppo.num-envs"), std::string::npos) << bad.out;
+  const CliRun none = Sim2real("train --ppo.target-kl None --ppo.reconfiguration_freq=1 --dry-run");
+  ASSERT_EQ(none.code, 0) << none.out;
+  EXPECT_TRUE(LastJsonLine(none.out)["ppo"]["target_kl"].is_null());
+  EXPECT_EQ(LastJsonLine(none.out)["ppo"]["reconfiguration_freq"], 1);
+}
+
+void ExpectRunArtefacts(const fs::path& run, bool with_video, bool episodes_ended) {
+  EXPECT_TRUE(fs::exists(run / "final_ckpt.pt"));
+  EXPECT_TRUE(fs::exists(run / "ckpt_1.pt"));
+  EXPECT_TRUE(fs::exists(run / "config.json"));
+  EXPECT_TRUE(fs::exists(run / "eval_curves.png"));
+  bool events = false;
+  for (const auto& e : fs::directory_iterator(run))
+    events |= e.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
+  EXPECT_TRUE(events);
+  std::set<std::string> tags;
+  for (const auto& row : metrics::ReadCsvLog((run / "metrics.csv").string())) tags.insert(row.tag);
+  if (episodes_ended) {
+    EXPECT_TRUE(tags.count("train/return"));
+    EXPECT_TRUE(tags.count("train/success_once"));
+  }
+  for (const char* tag :
+       {"eval/success_once", "eval/success_at_end", "eval/return", "eval/episode_len", "eval/reward",
+        "losses/value_loss", "losses/policy_loss", "losses/entropy", "losses/old_approx_kl",
+        "losses/approx_kl", "losses/clipfrac", "losses/explained_variance", "charts/learning_rate",
+        "charts/SPS", "time/rollout_time", "time/update_time", "time/eval_time"})
+    EXPECT_TRUE(tags.count(tag)) << tag;
+  if (with_video) {
+    EXPECT_TRUE(fs::exists(run / "videos") && !fs::is_empty(run / "videos"));
+  }
+}
+
+TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
+  const fs::path root = fs::temp_directory_path() / ("s2r_train_test_" + std::to_string(getpid()));
+  fs::create_directories(root);
+  const std::string common =
+      " --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 --ppo.num-eval-envs "
+      "2"
+      " --ppo.num-eval-steps 8 --ppo.eval-freq 2 --ppo.threads 2 --ppo.seed 3 --json --runs-dir " +
+      root.string();
+  // State observations: 10 iterations of 64 steps (every env finishes its first 64-step episode).
+  const CliRun s = Sim2real(
+      "train --obs-mode state --ppo.total-timesteps 640 --ppo.no-capture-video --ppo.exp-name st" + common);
+  ASSERT_EQ(s.code, 0) << s.out;
+  EXPECT_EQ(LastJsonLine(s.out)["global_step"], 640);
+  ExpectRunArtefacts(root / "st", false, true);
+  EXPECT_EQ(ReadCheckpointMeta((root / "st/final_ckpt.pt").string()).global_step, 640);
+
+  // The checkpoint evaluates in simulation.
+  const CliRun e =
+      Sim2real("eval --env_id=SO100GraspCube-v1 --checkpoint=" + (root / "st/final_ckpt.pt").string() +
+               " --num-episodes 2 --num-envs 2 --json");
+  ASSERT_EQ(e.code, 0) << e.out;
+  const json ej = LastJsonLine(e.out);
+  EXPECT_EQ(ej["episodes"], 2);
+  EXPECT_EQ(ej["obs_mode"], "state");
+  EXPECT_GE(ej["success_once"].get<double>(), 0.0);
+  EXPECT_LE(ej["success_once"].get<double>(), 1.0);
+  EXPECT_EQ(ej["episode_len"], 64);
+
+  // Resume continues the step counter and the same logs.
+  const CliRun r = Sim2real("train --obs-mode state --resume-training --checkpoint " +
+                            (root / "st/final_ckpt.pt").string() +
+                            " --ppo.total-timesteps 1280 --ppo.no-capture-video" + common);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(LastJsonLine(r.out)["global_step"], 1280);
+  EXPECT_EQ(ReadCheckpointMeta((root / "st/final_ckpt.pt").string()).global_step, 1280);
+  int64_t max_step = 0;
+  for (const auto& row : metrics::ReadCsvLog((root / "st/metrics.csv").string()))
+    max_step = std::max(max_step, row.step);
+  EXPECT_EQ(max_step, 1280);
+
+  // A checkpoint from another obs mode is refused with a message.
+  const CliRun bad = Sim2real("train --obs-mode rgb --resume-training --checkpoint " +
+                              (root / "st/final_ckpt.pt").string() + common);
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("obs mode state"), std::string::npos) << bad.out;
+
+  // Pixels at 40x40 (NatureCNN needs at least 36), with an evaluation video.
+  const fs::path env_json = root / "small_camera.json";
+  std::ofstream(env_json) << R"({"sensor_configs": {"width": 40, "height": 40}})";
+  const CliRun p = Sim2real("train --obs-mode rgb --env-kwargs-json-path " + env_json.string() +
+                            " --ppo.total-timesteps 128 --ppo.exp-name rgb" + common);
+  ASSERT_EQ(p.code, 0) << p.out;
+  ExpectRunArtefacts(root / "rgb", true, false);
+  const CheckpointMeta m = ReadCheckpointMeta((root / "rgb/final_ckpt.pt").string());
+  EXPECT_EQ(m.obs_mode, "rgb");
+  EXPECT_EQ(m.image_height, 40);
+  EXPECT_EQ(m.obs_dim, 17);
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace s2r::rl
