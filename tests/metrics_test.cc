@@ -151,6 +151,7 @@ TEST_F(MetricsTest, EventsReadBackThroughTheIndependentPythonReader) {
       {"train/zero", 0.0, 7, 1700000004.0},
       {"train/negative_step", 123456.789, -5, 1700000005.0},
       {"train/pi", 3.14159265358979, 2000, nan},
+      {"train/overflow", -1e300, 2001, nan},  // beyond float: -inf
   };
   const std::string text = "| key | value |\n|---|---|\n| lr | 3e-4 |\n| env | SO100GraspCube-v1 (µ) |";
 
@@ -195,7 +196,11 @@ TEST_F(MetricsTest, EventsReadBackThroughTheIndependentPythonReader) {
     EXPECT_EQ(e["tag"].get<std::string>(), s.tag);
     EXPECT_EQ(e["step"].dump(), std::to_string(s.step));  // as text: a missed sign shows
     // float32 on disk: the reader prints the float exactly, so compare with the float-rounded value.
-    EXPECT_EQ(e["value"].get<double>(), static_cast<double>(static_cast<float>(s.value)));
+    if (std::abs(s.value) > std::numeric_limits<float>::max()) {
+      EXPECT_EQ(e["value"], s.value > 0 ? "inf" : "-inf");
+    } else {
+      EXPECT_EQ(e["value"].get<double>(), static_cast<double>(static_cast<float>(s.value)));
+    }
     if (std::isnan(s.wall_time)) {
       EXPECT_GE(e["wall_time"].get<double>(), before);
       EXPECT_LE(e["wall_time"].get<double>(), after);
@@ -287,6 +292,17 @@ TEST_F(MetricsTest, PythonReaderRejectsAFlippedByteAndATruncatedFile) {
   const RunResult r = RunReader(p, /*merge_stderr=*/true);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("truncated"));
+}
+
+TEST(ReadTfeventsTest, SelfTestPasses) {
+  // The reader's own CRC-32C (against the catalogue check values) and varint decoding.
+  FILE* pipe = popen(("python3 '" + kReader + "' --self-test 2>&1").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buf[256] = {};
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, pipe);
+  const int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << std::string(buf, n);
+  EXPECT_THAT(std::string(buf, n), HasSubstr("self-test passed"));
 }
 
 TEST_F(MetricsTest, WritersInOneFolderGetTheirOwnFiles) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <string_view>
 
 #include "core/error.h"
@@ -186,7 +187,13 @@ void TbWriter::AddScalar(const std::string& tag, double value, int64_t step,
                          std::optional<double> wall_time) {
   std::string v;
   PutBytes(&v, value::kTag, tag);
-  PutFloat(&v, value::kSimpleValue, static_cast<float>(value));  // in a oneof: written even when 0
+  // Out of float range -> +-inf, explicitly (the plain conversion is undefined there). In a oneof, so
+  // written even when 0.
+  constexpr double kMax = std::numeric_limits<float>::max();
+  const float f = value > kMax    ? std::numeric_limits<float>::infinity()
+                  : value < -kMax ? -std::numeric_limits<float>::infinity()
+                                  : static_cast<float>(value);
+  PutFloat(&v, value::kSimpleValue, f);
   const std::string e = EventBytes(wall_time.value_or(UnixSeconds()), step, event::kSummary, SummaryOf(v));
   std::lock_guard<std::mutex> lock(mu_);
   WriteRecord(e);

@@ -31,14 +31,11 @@ void RunLog::Text(const std::string& tag, const std::string& markdown, int64_t s
 void RunLog::Flush() { tb_->Flush(); }
 
 void RunLog::PlotEvalCurves() {
+  // Sorted by step, the last value of a step kept (a resumed run may log a step twice).
+  const auto rows = metrics::ReadCsvLog(csv_->path());
   std::map<std::string, metrics::Series> series;
-  for (const auto& row : metrics::ReadCsvLog(csv_->path())) {
-    if (row.tag.rfind("eval/", 0) != 0) continue;
-    auto& s = series[row.tag];
-    s.label = row.tag;
-    s.x.push_back(static_cast<double>(row.step));
-    s.y.push_back(row.value);
-  }
+  for (const char* tag : {"eval/success_once", "eval/success_at_end", "eval/return"})
+    series[tag] = metrics::SeriesFromCsv(rows, tag);
   metrics::PlotSpec success{"eval success", "env steps", "fraction of episodes"};
   success.y_from_zero = true;
   metrics::PlotSpec ret{"eval return", "env steps", "return per episode"};

@@ -11,6 +11,7 @@ Per event, one JSON object on stdout:
   {"wall_time": w, "step": s, "tag": t, "text": "..."}       text plugin (DT_STRING tensor)
   {"wall_time": w, "step": s, "tag": t, "other": [fields]}  any other summary value
   {"wall_time": w, "step": s, "other_event": field}          any other event kind
+Output is standard JSON: a NaN or infinite value is written as the string "nan", "inf" or "-inf".
 
 Both CRCs of every record are verified. A CRC mismatch, a truncated record or a malformed protobuf prints
 a message naming the file and byte offset on stderr and exits with status 1.
@@ -20,6 +21,7 @@ Usage: read_tfevents.py FILE...    |    read_tfevents.py --self-test
 
 import argparse
 import json
+import math
 import struct
 import sys
 
@@ -258,6 +260,12 @@ def read_records(data):
         pos = start + length + 4
 
 
+def finite_or_text(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v
+
+
 def self_test():
     # The CRC-32C check value of "123456789" (CRC catalogue, CRC-32/ISCSI) and RFC 3720's 32 zero bytes.
     checks = [(b"123456789", 0xE3069283), (bytes(32), 0x8A9136AA), (b"\xff" * 32, 0x62A8AB43),
@@ -299,7 +307,7 @@ def main():
                 except (FormatError, UnicodeDecodeError) as e:
                     raise FormatError("malformed Event in the record at offset %d: %s" % (offset, e))
                 for obj in events:
-                    print(json.dumps(obj))
+                    print(json.dumps({k: finite_or_text(v) for k, v in obj.items()}, allow_nan=False))
         except FormatError as e:
             sys.stdout.flush()
             print("read_tfevents: %s: %s" % (path, e), file=sys.stderr)
