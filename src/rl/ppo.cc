@@ -57,6 +57,7 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
                       EnvBatch& envs, EnvBatch& eval_envs) {
   // ---------------------------------------------------------------- setup
   torch::manual_seed(cfg.seed);
+  if (cfg.threads > 0) torch::set_num_threads(cfg.threads);  // libtorch defaults to 1 thread here
   const torch::Device device = cfg.cuda && torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
   const int N = envs.num_envs(), T = cfg.num_steps, D = envs.obs_dim(), A = envs.action_dim();
   const int H = envs.image_height(), W = envs.image_width();
