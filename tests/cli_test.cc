@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -303,6 +304,75 @@ TEST(CliTest, MissingGreenscreenPhotoNamesKeyAndPath) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.out, HasSubstr("greenscreen_overlay_path"));
   EXPECT_THAT(r.out, HasSubstr("/nonexistent/bg.png"));
+}
+
+// Starts `sim2real virtual-robot` in the background for `seconds`, linked at `link`.
+class VirtualRobot {
+ public:
+  VirtualRobot(const std::string& link, const std::string& ids, double seconds) : link_(link) {
+    const std::string cmd = std::string("'") + S2R_BINARY + "' virtual-robot --port-link " + link +
+                            " --ids " + ids + " --duration " + std::to_string(seconds) +
+                            " > /dev/null 2>&1 &";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    for (int i = 0; i < 100 && !fs::exists(link); ++i) usleep(20000);
+  }
+  ~VirtualRobot() {
+    // Let it finish its duration (it removes its link); don't leave it running past the test.
+    for (int i = 0; i < 400 && fs::exists(link_); ++i) usleep(25000);
+  }
+
+ private:
+  std::string link_;
+};
+
+TEST(CliTest, MotorsScanAndReadTheVirtualRobotOverItsPseudoTerminal) {
+  TempDir dir;
+  const std::string link = dir / "so100";
+  VirtualRobot robot(link, "1 2 3 4 5 6", 3);
+  ASSERT_TRUE(fs::exists(link));
+  const RunResult scan =
+      RunCli("motors scan --port " + link + " --bauds 1000000 57600 --broadcast-wait-ms 50 --json", false);
+  ASSERT_EQ(scan.exit_code, 0) << scan.out;
+  const json found = ParseJsonLine(scan.out)["motors"];
+  ASSERT_EQ(found.size(), 6u) << scan.out;
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(found[i]["id"], static_cast<int>(i) + 1);
+    EXPECT_EQ(found[i]["model"], 777);
+    EXPECT_EQ(found[i]["baud"], 1000000);
+  }
+  const RunResult read = RunCli("motors read --port " + link + " --ids 2 5 --json", false);
+  ASSERT_EQ(read.exit_code, 0) << read.out;
+  const json motors = ParseJsonLine(read.out)["motors"];
+  ASSERT_EQ(motors.size(), 2u);
+  EXPECT_EQ(motors[0]["id"], 2);
+  EXPECT_GE(motors[1]["position"].get<int>(), 0);
+  EXPECT_LE(motors[1]["position"].get<int>(), 4095);
+  // setup-id wants exactly one motor on the bus.
+  const RunResult many =
+      RunCli("motors setup-id --port " + link + " --id 9 --bauds 1000000 --broadcast-wait-ms 50", true);
+  EXPECT_EQ(many.exit_code, 2);
+  EXPECT_THAT(many.out, HasSubstr("found 6"));
+}
+
+TEST(CliTest, MotorsSetupIdRenumbersTheLoneMotor) {
+  TempDir dir;
+  const std::string link = dir / "one";
+  VirtualRobot robot(link, "1", 3);
+  const RunResult r = RunCli(
+      "motors setup-id --port " + link + " --id 4 --bauds 1000000 --broadcast-wait-ms 50 --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json out = ParseJsonLine(r.out);
+  EXPECT_EQ(out["old_id"], 1);
+  EXPECT_EQ(out["id"], 4);
+  EXPECT_EQ(out["model"], 777);
+  const RunResult scan =
+      RunCli("motors scan --port " + link + " --bauds 1000000 --broadcast-wait-ms 50 --json", false);
+  ASSERT_EQ(scan.exit_code, 0) << scan.out;
+  EXPECT_EQ(ParseJsonLine(scan.out)["motors"][0]["id"], 4);
+  // A port that does not exist is named in the error.
+  const RunResult bad = RunCli("motors read --port " + dir / "nothing", true);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.out, HasSubstr(dir / "nothing"));
 }
 
 }  // namespace

@@ -12,5 +12,7 @@ void AddRenderCommand(CLI::App& app);
 void AddRecordResetsCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
+void AddMotorsCommand(CLI::App& app);
+void AddVirtualRobotCommand(CLI::App& app);
 
 }  // namespace s2r::app

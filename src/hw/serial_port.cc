@@ -45,8 +45,8 @@ void ConfigureRaw(int fd, int baud, const std::string& name) {
   }
   const int actual = GetBaud(fd);
   if (actual <= 0 || std::abs(actual - baud) > baud / 50) {
-    throw SerialError(name, "driver runs at " + std::to_string(actual) + " baud when " + std::to_string(baud) +
-                                " was asked (rate not supported by this adapter)");
+    throw SerialError(name, "driver runs at " + std::to_string(actual) + " baud when " +
+                                std::to_string(baud) + " was asked (rate not supported by this adapter)");
   }
 }
 

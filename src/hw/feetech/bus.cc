@@ -33,8 +33,9 @@ std::string FormatMs(double ms) {
 
 void CheckId(int id, bool allow_broadcast, const char* op) {
   if ((id >= 0 && id <= kMaxId) || (allow_broadcast && id == kBroadcastId)) return;
-  throw std::invalid_argument(std::string("Feetech ") + op + ": id " + std::to_string(id) + " is outside 0.." +
-                              std::to_string(kMaxId) + (allow_broadcast ? " (or 254 for broadcast)" : ""));
+  throw std::invalid_argument(std::string("Feetech ") + op + ": id " + std::to_string(id) +
+                              " is outside 0.." + std::to_string(kMaxId) +
+                              (allow_broadcast ? " (or 254 for broadcast)" : ""));
 }
 
 void CheckRetries(int num_retry) {
@@ -76,7 +77,8 @@ CommError::CommError(CommFailure kind, std::string port, std::vector<int> ids, u
       attempts_(attempts),
       detail_(std::move(detail)) {}
 
-ServoError::ServoError(std::string port, int id, uint8_t error, uint8_t instruction, const std::string& detail)
+ServoError::ServoError(std::string port, int id, uint8_t error, uint8_t instruction,
+                       const std::string& detail)
     : IoError("Feetech bus " + port + ": servo id " + std::to_string(id) + " reported " +
               ServoErrorNames(error) + " (ERR " + Hex(error) + ") to " + detail),
       port_(std::move(port)),
@@ -105,7 +107,7 @@ void FeetechBus::ResetStats() {
 }
 
 double FeetechBus::TransactionTimeoutMs(size_t reply_bytes) const {
-  return port_.byte_time_ms() * double(reply_bytes + 3) + options_.timeout_margin_ms;
+  return port_.byte_time_ms() * static_cast<double>(reply_bytes + 3) + options_.timeout_margin_ms;
 }
 
 double FeetechBus::BroadcastWaitMs() const {
@@ -119,7 +121,7 @@ void FeetechBus::Send(const std::vector<uint8_t>& tx, const std::string& what) {
     port_.FlushInput();
     port_.Write(tx);
   } catch (const SerialError& e) {
-    throw CommError(CommFailure::kPortError, port_.path(), {tx.size() > 2 ? int(tx[2]) : -1},
+    throw CommError(CommFailure::kPortError, port_.path(), {tx.size() > 2 ? static_cast<int>(tx[2]) : -1},
                     tx.size() > 4 ? tx[4] : 0, 1, what + ": " + e.what());
   }
 }
@@ -128,7 +130,7 @@ std::map<int, Packet> FeetechBus::Receive(std::span<const int> ids, size_t param
                                           const std::string& what) {
   const size_t reply_bytes = ids.size() * (param_bytes + kMinPacketBytes);
   const double timeout_ms = TransactionTimeoutMs(reply_bytes);
-  const auto deadline = Clock::now() + std::chrono::microseconds(int64_t(timeout_ms * 1000.0));
+  const auto deadline = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(timeout_ms * 1000.0));
   std::map<int, Packet> got;
   std::vector<uint8_t> buf;
   uint8_t chunk[512];
@@ -141,7 +143,7 @@ std::map<int, Packet> FeetechBus::Receive(std::span<const int> ids, size_t param
       buf.erase(buf.begin(), buf.begin() + r.consumed);
       if (r.status == ParseStatus::kNeedMore) break;
       if (r.status == ParseStatus::kBadChecksum) {
-        fail(CommFailure::kCorrupt, {int(r.packet.id)},
+        fail(CommFailure::kCorrupt, {static_cast<int>(r.packet.id)},
              "reply with a bad checksum (from id " + std::to_string(r.packet.id) + "?)");
       }
       const int id = r.packet.id;
@@ -161,7 +163,8 @@ std::map<int, Packet> FeetechBus::Receive(std::span<const int> ids, size_t param
         if (!got.count(id)) missing.push_back(id);
       }
       fail(CommFailure::kTimeout, missing,
-           std::string(buf.empty() ? "no reply" : "incomplete reply (" + std::to_string(buf.size()) + " bytes)") +
+           std::string(buf.empty() ? "no reply"
+                                   : "incomplete reply (" + std::to_string(buf.size()) + " bytes)") +
                " from id" + (missing.size() > 1 ? "s " : " ") + JoinIds(missing) + " within " +
                FormatMs(timeout_ms));
     }
@@ -205,21 +208,22 @@ int FeetechBus::Ping(int id, int num_retry) {
   const int ids[1] = {id};
   const std::string what = "PING id " + std::to_string(id);
   return WithRetry(num_retry, [&] {
-    Send(MakePing(uint8_t(id)), what);
-    const Packet pong = Receive(ids, 0, uint8_t(Instruction::kPing), what).at(id);
-    CheckServoError(id, pong.code, uint8_t(Instruction::kPing), what);
+    Send(MakePing(static_cast<uint8_t>(id)), what);
+    const Packet pong = Receive(ids, 0, Code(Instruction::kPing), what).at(id);
+    CheckServoError(id, pong.code, Code(Instruction::kPing), what);
     const RegisterInfo& model = Info(Register::kModelNumber);
     const std::string what_model = RegisterWhat("READ", Register::kModelNumber, id);
-    Send(MakeRead(uint8_t(id), model.address, model.size), what_model);
-    const Packet reply = Receive(ids, model.size, uint8_t(Instruction::kRead), what_model).at(id);
-    CheckServoError(id, reply.code, uint8_t(Instruction::kRead), what_model);
-    return int(GetLittleEndian(reply.params.data(), model.size));
+    Send(MakeRead(static_cast<uint8_t>(id), model.address, model.size), what_model);
+    const Packet reply = Receive(ids, model.size, Code(Instruction::kRead), what_model).at(id);
+    CheckServoError(id, reply.code, Code(Instruction::kRead), what_model);
+    return static_cast<int>(GetLittleEndian(reply.params.data(), model.size));
   });
 }
 
 std::vector<uint8_t> FeetechBus::ReadBytes(int id, uint8_t address, uint8_t length, int num_retry) {
   CheckId(id, false, "READ");
-  if (length == 0 || int(address) + int(length) > kControlTableSize) {
+  if (length == 0 || static_cast<int>(address) + static_cast<int>(length) > kControlTableSize ||
+      length + kMinPacketBytes > kMaxPacketBytes) {
     throw std::invalid_argument("Feetech READ: bytes [" + std::to_string(address) + ", " +
                                 std::to_string(address + length) + ") outside the control table");
   }
@@ -228,10 +232,10 @@ std::vector<uint8_t> FeetechBus::ReadBytes(int id, uint8_t address, uint8_t leng
   const std::string what = "READ addr " + std::to_string(address) + " (" + std::to_string(length) +
                            " bytes) of id " + std::to_string(id);
   Packet reply = WithRetry(num_retry, [&] {
-    Send(MakeRead(uint8_t(id), address, length), what);
-    return Receive(ids, length, uint8_t(Instruction::kRead), what).at(id);
+    Send(MakeRead(static_cast<uint8_t>(id), address, length), what);
+    return Receive(ids, length, Code(Instruction::kRead), what).at(id);
   });
-  CheckServoError(id, reply.code, uint8_t(Instruction::kRead), what);
+  CheckServoError(id, reply.code, Code(Instruction::kRead), what);
   return reply.params;
 }
 
@@ -242,10 +246,10 @@ int FeetechBus::Read(int id, Register reg, int num_retry) {
   const int ids[1] = {id};
   const std::string what = RegisterWhat("READ", reg, id);
   Packet reply = WithRetry(num_retry, [&] {
-    Send(MakeRead(uint8_t(id), info.address, info.size), what);
-    return Receive(ids, info.size, uint8_t(Instruction::kRead), what).at(id);
+    Send(MakeRead(static_cast<uint8_t>(id), info.address, info.size), what);
+    return Receive(ids, info.size, Code(Instruction::kRead), what).at(id);
   });
-  CheckServoError(id, reply.code, uint8_t(Instruction::kRead), what);
+  CheckServoError(id, reply.code, Code(Instruction::kRead), what);
   return DecodeRegisterValue(reg, GetLittleEndian(reply.params.data(), info.size));
 }
 
@@ -255,7 +259,8 @@ void FeetechBus::Write(int id, Register reg, int value, int num_retry) {
   const RegisterInfo& info = Info(reg);
   uint8_t data[4];
   PutLittleEndian(EncodeRegisterValue(reg, value), info.size, data);
-  const std::vector<uint8_t> tx = MakeWrite(uint8_t(id), info.address, std::span<const uint8_t>(data, info.size));
+  const std::vector<uint8_t> tx =
+      MakeWrite(static_cast<uint8_t>(id), info.address, std::span<const uint8_t>(data, info.size));
   std::lock_guard lock(mu_);
   const std::string what = RegisterWhat("WRITE", reg, id) + " = " + std::to_string(value);
   if (id == kBroadcastId) {
@@ -265,9 +270,9 @@ void FeetechBus::Write(int id, Register reg, int value, int num_retry) {
   const int ids[1] = {id};
   Packet reply = WithRetry(num_retry, [&] {
     Send(tx, what);
-    return Receive(ids, 0, uint8_t(Instruction::kWrite), what).at(id);
+    return Receive(ids, 0, Code(Instruction::kWrite), what).at(id);
   });
-  CheckServoError(id, reply.code, uint8_t(Instruction::kWrite), what);
+  CheckServoError(id, reply.code, Code(Instruction::kWrite), what);
 }
 
 std::vector<int> FeetechBus::SyncRead(Register reg, std::span<const int> ids, int num_retry,
@@ -287,7 +292,7 @@ std::vector<int> FeetechBus::SyncRead(Register reg, std::span<const int> ids, in
   const std::string what = RegisterWhat("SYNC_READ", reg, -1) + " of ids " + JoinIds(ids);
   const std::map<int, Packet> replies = WithRetry(num_retry, [&] {
     Send(tx, what);
-    return Receive(ids, info.size, uint8_t(Instruction::kSyncRead), what);
+    return Receive(ids, info.size, Code(Instruction::kSyncRead), what);
   });
   std::vector<int> values;
   values.reserve(ids.size());
@@ -297,7 +302,7 @@ std::vector<int> FeetechBus::SyncRead(Register reg, std::span<const int> ids, in
     if (errors) {
       errors->push_back(p.code);
     } else {
-      CheckServoError(id, p.code, uint8_t(Instruction::kSyncRead), what);
+      CheckServoError(id, p.code, Code(Instruction::kSyncRead), what);
     }
     values.push_back(DecodeRegisterValue(reg, GetLittleEndian(p.params.data(), info.size)));
   }
@@ -315,7 +320,7 @@ void FeetechBus::SyncWrite(Register reg, const std::map<int, int>& values, int n
     } catch (const RangeError& e) {
       throw RangeError(std::string(e.what()) + " (id " + std::to_string(id) + ")");
     }
-    ids.push_back(uint8_t(id));
+    ids.push_back(static_cast<uint8_t>(id));
     uint8_t bytes[4];
     PutLittleEndian(EncodeRegisterValue(reg, value), info.size, bytes);
     data.insert(data.end(), bytes, bytes + info.size);
@@ -333,10 +338,10 @@ void FeetechBus::ReadModelsLocked(std::map<int, int>& models, int num_retry) {
     const std::string what = RegisterWhat("READ", Register::kModelNumber, id);
     // ERR bits were already reported by the ping; the model number is still meaningful.
     const Packet reply = WithRetry(num_retry, [&] {
-      Send(MakeRead(uint8_t(id), info.address, info.size), what);
-      return Receive(ids, info.size, uint8_t(Instruction::kRead), what).at(id);
+      Send(MakeRead(static_cast<uint8_t>(id), info.address, info.size), what);
+      return Receive(ids, info.size, Code(Instruction::kRead), what).at(id);
     });
-    model = int(GetLittleEndian(reply.params.data(), info.size));
+    model = static_cast<int>(GetLittleEndian(reply.params.data(), info.size));
   }
 }
 
@@ -350,13 +355,14 @@ std::map<int, int> FeetechBus::BroadcastPing(int num_retry) {
   for (int attempt = 0; attempt <= num_retry; ++attempt) {
     if (attempt > 0) ++stats_.retries;
     Send(tx, "broadcast PING");
-    const auto deadline = Clock::now() + std::chrono::microseconds(int64_t(BroadcastWaitMs() * 1000.0));
+    const auto deadline =
+        Clock::now() + std::chrono::microseconds(static_cast<int64_t>(BroadcastWaitMs() * 1000.0));
     std::vector<uint8_t> buf(wait_bytes);
     size_t n = 0;
     try {
       n = port_.ReadUntil(buf, deadline);
     } catch (const SerialError& e) {
-      throw CommError(CommFailure::kPortError, port_.path(), {kBroadcastId}, uint8_t(Instruction::kPing), 1,
+      throw CommError(CommFailure::kPortError, port_.path(), {kBroadcastId}, Code(Instruction::kPing), 1,
                       std::string("broadcast PING: ") + e.what());
     }
     buf.resize(n);

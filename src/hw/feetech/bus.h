@@ -117,7 +117,8 @@ class FeetechBus {
   void SyncWrite(Register reg, const std::map<int, int>& values, int num_retry = 0);
   // Broadcast PING, then each found id's model number. {id: model}; empty if nothing answered.
   std::map<int, int> BroadcastPing(int num_retry = 0);
-  // Opens `port` and broadcast-pings at each baud: {baud: {id: model}} for the bauds where servos answered.
+  // Opens `port` (which must not be open elsewhere: ports are locked) and broadcast-pings at each baud:
+  // {baud: {id: model}} for the bauds where servos answered. A rate the adapter refuses throws SerialError.
   static std::map<int, std::map<int, int>> Scan(const std::string& port,
                                                 std::span<const int> bauds = kScanBauds,
                                                 BusOptions options = {});

@@ -104,8 +104,17 @@ struct RegisterInfo {
 namespace internal {
 constexpr RegisterInfo R(Register r, std::string_view name, int addr, int size, int sign_bit, bool eeprom,
                          bool read_only, int32_t lo, int32_t hi) {
-  return {r, name, static_cast<uint8_t>(addr), static_cast<uint8_t>(size), static_cast<int8_t>(sign_bit),
-          eeprom,    read_only, lo, hi};
+  RegisterInfo info{};
+  info.reg = r;
+  info.name = name;
+  info.address = static_cast<uint8_t>(addr);
+  info.size = static_cast<uint8_t>(size);
+  info.sign_bit = static_cast<int8_t>(sign_bit);
+  info.eeprom = eeprom;
+  info.read_only = read_only;
+  info.min_value = lo;
+  info.max_value = hi;
+  return info;
 }
 }  // namespace internal
 
@@ -141,12 +150,12 @@ inline constexpr std::array<RegisterInfo, 48> kRegisters = {{
     internal::R(Register::kProtectiveTorque, "Protective_Torque", 34, 1, -1, true, false, 0, 100),
     internal::R(Register::kProtectionTime, "Protection_Time", 35, 1, -1, true, false, 0, 255),
     internal::R(Register::kOverloadTorque, "Overload_Torque", 36, 1, -1, true, false, 0, 100),
-    internal::R(Register::kVelocityP, "Velocity_closed_loop_P_proportional_coefficient", 37, 1, -1, true, false,
-                0, 255),
+    internal::R(Register::kVelocityP, "Velocity_closed_loop_P_proportional_coefficient", 37, 1, -1, true,
+                false, 0, 255),
     internal::R(Register::kOverCurrentProtectionTime, "Over_Current_Protection_Time", 38, 1, -1, true, false,
                 0, 255),
-    internal::R(Register::kVelocityI, "Velocity_closed_loop_I_integral_coefficient", 39, 1, -1, true, false, 0,
-                255),
+    internal::R(Register::kVelocityI, "Velocity_closed_loop_I_integral_coefficient", 39, 1, -1, true, false,
+                0, 255),
     // Torque_Enable 128 would re-centre the servo: refused (0 off, 1 on).
     internal::R(Register::kTorqueEnable, "Torque_Enable", 40, 1, -1, false, false, 0, 1),
     internal::R(Register::kAcceleration, "Acceleration", 41, 1, -1, false, false, 0, 254),
@@ -188,7 +197,7 @@ static_assert(RegistersInEnumOrder(), "kRegisters must follow the Register enum 
 static_assert(Info(Register::kGoalPosition).address == 42 && Info(Register::kLock).address == 55);
 
 // Address boundaries.
-inline constexpr int kEepromEnd = 40;        // [0, 40): EEPROM
+inline constexpr int kEepromEnd = 40;         // [0, 40): EEPROM
 inline constexpr int kFactoryAreaBegin = 80;  // [80, 87): factory area (persistent, like EEPROM)
 inline constexpr int kFactoryAreaEnd = 87;
 inline constexpr int kControlTableSize = 256;  // bytes addressable by READ/WRITE

@@ -5,7 +5,7 @@
 
 namespace s2r::hw::feetech {
 
-std::string_view InstructionName(uint8_t code) {
+std::string InstructionName(uint8_t code) {
   switch (code) {
     case 0x01:
       return "PING";
@@ -22,7 +22,7 @@ std::string_view InstructionName(uint8_t code) {
     case 0x83:
       return "SYNC_WRITE";
   }
-  static thread_local char buf[8];
+  char buf[8];
   std::snprintf(buf, sizeof(buf), "0x%02X", code);
   return buf;
 }
@@ -79,11 +79,11 @@ std::vector<uint8_t> EncodePacket(uint8_t id, uint8_t code, std::span<const uint
   return p;
 }
 
-std::vector<uint8_t> MakePing(uint8_t id) { return EncodePacket(id, uint8_t(Instruction::kPing), {}); }
+std::vector<uint8_t> MakePing(uint8_t id) { return EncodePacket(id, Code(Instruction::kPing), {}); }
 
 std::vector<uint8_t> MakeRead(uint8_t id, uint8_t address, uint8_t length) {
   const uint8_t params[2] = {address, length};
-  return EncodePacket(id, uint8_t(Instruction::kRead), params);
+  return EncodePacket(id, Code(Instruction::kRead), params);
 }
 
 std::vector<uint8_t> MakeWrite(uint8_t id, uint8_t address, std::span<const uint8_t> data) {
@@ -91,7 +91,7 @@ std::vector<uint8_t> MakeWrite(uint8_t id, uint8_t address, std::span<const uint
   params.reserve(data.size() + 1);
   params.push_back(address);
   params.insert(params.end(), data.begin(), data.end());
-  return EncodePacket(id, uint8_t(Instruction::kWrite), params);
+  return EncodePacket(id, Code(Instruction::kWrite), params);
 }
 
 std::vector<uint8_t> MakeSyncRead(uint8_t address, uint8_t length, std::span<const uint8_t> ids) {
@@ -100,7 +100,7 @@ std::vector<uint8_t> MakeSyncRead(uint8_t address, uint8_t length, std::span<con
   params.push_back(address);
   params.push_back(length);
   params.insert(params.end(), ids.begin(), ids.end());
-  return EncodePacket(kBroadcastId, uint8_t(Instruction::kSyncRead), params);
+  return EncodePacket(kBroadcastId, Code(Instruction::kSyncRead), params);
 }
 
 std::vector<uint8_t> MakeSyncWrite(uint8_t address, uint8_t length, std::span<const uint8_t> ids,
@@ -117,7 +117,7 @@ std::vector<uint8_t> MakeSyncWrite(uint8_t address, uint8_t length, std::span<co
     params.push_back(ids[i]);
     params.insert(params.end(), data.begin() + i * length, data.begin() + (i + 1) * length);
   }
-  return EncodePacket(kBroadcastId, uint8_t(Instruction::kSyncWrite), params);
+  return EncodePacket(kBroadcastId, Code(Instruction::kSyncWrite), params);
 }
 
 std::vector<uint8_t> MakeStatus(uint8_t id, uint8_t error, std::span<const uint8_t> params) {
@@ -145,7 +145,7 @@ ParseResult ParsePacket(std::span<const uint8_t> bytes) {
       ++i;  // not a real header: resync
       continue;
     }
-    const size_t total = size_t(len) + 4;
+    const size_t total = static_cast<size_t>(len) + 4;
     if (i + total > bytes.size()) {
       r.consumed = i;
       return r;
@@ -171,29 +171,31 @@ void PutLittleEndian(uint32_t value, int size, uint8_t* out) {
 
 uint32_t GetLittleEndian(const uint8_t* bytes, int size) {
   uint32_t v = 0;
-  for (int i = 0; i < size; ++i) v |= uint32_t(bytes[i]) << (8 * i);
+  for (int i = 0; i < size; ++i) v |= static_cast<uint32_t>(bytes[i]) << (8 * i);
   return v;
 }
 
 uint32_t EncodeSignMagnitude(int32_t value, int sign_bit) {
-  const int64_t max_magnitude = (int64_t(1) << sign_bit) - 1;
-  const int64_t magnitude = std::llabs(int64_t(value));
+  const int64_t max_magnitude = (static_cast<int64_t>(1) << sign_bit) - 1;
+  const int64_t magnitude = std::llabs(static_cast<int64_t>(value));
   if (magnitude > max_magnitude) {
     throw RangeError("Magnitude " + std::to_string(magnitude) + " exceeds " + std::to_string(max_magnitude) +
                      " (max for sign bit " + std::to_string(sign_bit) + ")");
   }
-  return (value < 0 ? (uint32_t(1) << sign_bit) : 0u) | uint32_t(magnitude);
+  return (value < 0 ? (static_cast<uint32_t>(1) << sign_bit) : 0u) | static_cast<uint32_t>(magnitude);
 }
 
 int32_t DecodeSignMagnitude(uint32_t raw, int sign_bit) {
-  if (sign_bit < 31 && (uint64_t(raw) >> (sign_bit + 1)) != 0) {
-    throw RangeError("Sign-magnitude value 0x" + [&] {
-      char buf[16];
-      std::snprintf(buf, sizeof(buf), "%X", raw);
-      return std::string(buf);
-    }() + " has bits above sign bit " + std::to_string(sign_bit));
+  if (sign_bit < 31 && (static_cast<uint64_t>(raw) >> (sign_bit + 1)) != 0) {
+    throw RangeError("Sign-magnitude value 0x" +
+                     [&] {
+                       char buf[16];
+                       std::snprintf(buf, sizeof(buf), "%X", raw);
+                       return std::string(buf);
+                     }() +
+                     " has bits above sign bit " + std::to_string(sign_bit));
   }
-  const int32_t magnitude = int32_t(raw & ((uint32_t(1) << sign_bit) - 1));
+  const int32_t magnitude = static_cast<int32_t>(raw & ((uint32_t(1) << sign_bit) - 1));
   return ((raw >> sign_bit) & 1) ? -magnitude : magnitude;
 }
 
@@ -206,17 +208,17 @@ uint32_t EncodeRegisterValue(Register reg, int32_t value) {
       throw RangeError(std::string(info.name) + ": " + e.what());
     }
   }
-  const int64_t max = (int64_t(1) << (8 * info.size)) - 1;
+  const int64_t max = (static_cast<int64_t>(1) << (8 * info.size)) - 1;
   if (value < 0 || value > max) {
     throw RangeError(std::string(info.name) + ": value " + std::to_string(value) + " does not fit " +
                      std::to_string(info.size) + " unsigned byte(s) (0.." + std::to_string(max) + ")");
   }
-  return uint32_t(value);
+  return static_cast<uint32_t>(value);
 }
 
 int32_t DecodeRegisterValue(Register reg, uint32_t raw) {
   const RegisterInfo& info = Info(reg);
-  if (info.sign_bit < 0) return int32_t(raw);
+  if (info.sign_bit < 0) return static_cast<int32_t>(raw);
   try {
     return DecodeSignMagnitude(raw, info.sign_bit);
   } catch (const RangeError& e) {

@@ -32,7 +32,8 @@ enum class Instruction : uint8_t {
   kSyncRead = 0x82,
   kSyncWrite = 0x83,
 };
-std::string_view InstructionName(uint8_t code);  // "PING", ..., "0x42" for unknown codes
+constexpr uint8_t Code(Instruction i) { return static_cast<uint8_t>(i); }
+std::string InstructionName(uint8_t code);  // "PING", ..., "0x42" for unknown codes
 
 // Servo ERR byte bits.
 inline constexpr uint8_t kErrInputVoltage = 0x01;
