@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/so100_layout.h"
+#include "sim/env_registry.h"
 
 namespace s2r::sim {
 
@@ -270,12 +271,6 @@ void ScriptedGrasp::Act(const GraspCubeEnv& env, float* action) {
     action[j] = static_cast<float>(a);
   }
 }
-
-}  // namespace s2r::sim
-
-#include "sim/env_registry.h"
-
-namespace s2r::sim {
 
 ScriptedStats RunScriptedEpisodes(const GraspCubeConfig& cfg, int episodes, uint64_t seed, int num_envs,
                                   int threads, const std::function<void(int)>& on_episode) {

@@ -41,10 +41,6 @@ class ScriptedGrasp {
   double last_roll_goal_ = 1e9;  // rad, the wrist roll the IK asked for last step
 };
 
-}  // namespace s2r::sim
-
-namespace s2r::sim {
-
 struct ScriptedStats {
   int episodes = 0;
   double success_rate = 0;       // episodes that succeeded at some step (the episode then ends)
