@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 TOTAL=${1:-2_000_000}
 ENVS=${2:-64}
 BIN=${BIN:-build/sim2real}
+mkdir -p runs
 "$BIN" train --algo ppo --env-id="SO100GraspCube-v1" --env-kwargs-json-path=env_config.json \
   --ppo.seed=3 --ppo.num_envs="$ENVS" --ppo.num-steps=16 --ppo.update_epochs=8 --ppo.num_minibatches=8 \
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.9 --ppo.num_eval_envs=8 --ppo.num-eval-steps=64 \
