@@ -12,16 +12,22 @@ namespace fs = std::filesystem;
 
 namespace s2r::rl {
 
-RunLog::RunLog(const std::string& run_dir)
-    : dir_(run_dir),
-      tb_(std::make_unique<metrics::TbWriter>(run_dir)),
-      csv_(std::make_unique<metrics::CsvLog>((fs::path(run_dir) / "metrics.csv").string())) {}
+RunLog::RunLog(const std::string& run_dir) : dir_(run_dir) {
+  const std::string csv_path = (fs::path(run_dir) / "metrics.csv").string();
+  // A resumed run plots its earlier evaluations too: read them once, here.
+  if (fs::exists(csv_path))
+    for (auto& row : metrics::ReadCsvLog(csv_path))
+      if (row.tag.rfind("eval/", 0) == 0) eval_rows_.push_back(std::move(row));
+  tb_ = std::make_unique<metrics::TbWriter>(run_dir);
+  csv_ = std::make_unique<metrics::CsvLog>(csv_path);
+}
 
 RunLog::~RunLog() = default;
 
 void RunLog::Scalar(const std::string& tag, double value, int64_t step) {
   tb_->AddScalar(tag, value, step);
   csv_->AddScalar(tag, value, step);
+  if (tag.rfind("eval/", 0) == 0) eval_rows_.push_back({step, tag, value, metrics::UnixSeconds()});
 }
 
 void RunLog::Text(const std::string& tag, const std::string& markdown, int64_t step) {
@@ -32,10 +38,9 @@ void RunLog::Flush() { tb_->Flush(); }
 
 void RunLog::PlotEvalCurves() {
   // Sorted by step, the last value of a step kept (a resumed run may log a step twice).
-  const auto rows = metrics::ReadCsvLog(csv_->path());
   std::map<std::string, metrics::Series> series;
   for (const char* tag : {"eval/success_once", "eval/success_at_end", "eval/return"})
-    series[tag] = metrics::SeriesFromCsv(rows, tag);
+    series[tag] = metrics::SeriesFromCsv(eval_rows_, tag);
   metrics::PlotSpec success{"eval success", "env steps", "fraction of episodes"};
   success.y_from_zero = true;
   metrics::PlotSpec ret{"eval return", "env steps", "return per episode"};

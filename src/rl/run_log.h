@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace s2r::metrics {
 class TbWriter;
 class CsvLog;
+struct CsvRow;
 }  // namespace s2r::metrics
 
 namespace s2r::rl {
@@ -27,6 +29,7 @@ class RunLog {
   std::string dir_;
   std::unique_ptr<metrics::TbWriter> tb_;
   std::unique_ptr<metrics::CsvLog> csv_;
+  std::vector<metrics::CsvRow> eval_rows_;  // eval/* scalars of the run, kept for the plot (no CSV re-read)
 };
 
 }  // namespace s2r::rl
