@@ -19,12 +19,18 @@
 #include "rl/gae.h"
 #include "rl/policy.h"
 #include "rl/ppo_loss.h"
+#include "train_cli.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace s2r::rl {
 namespace {
+
+using s2r::testing::CliRun;
+using s2r::testing::ExpectRunArtefacts;
+using s2r::testing::LastJsonLine;
+using s2r::testing::Sim2real;
 
 // ------------------------------------------------------------------ GAE
 
@@ -129,7 +135,7 @@ TEST(CheckpointTest, SaveLoadGivesIdenticalActionsAndMeta) {
   meta.iteration = 7, meta.global_step = 12345;
   meta.obs_dim = 17, meta.action_dim = 6, meta.image_height = 48, meta.image_width = 40;
   const std::string path = (dir / "ckpt.pt").string();
-  SaveCheckpoint(path, meta, agent, opt);
+  SaveCheckpoint(path, meta, *agent, opt);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);  // no temp file left
   auto policy = LoadPolicy(path);
   EXPECT_EQ(policy->meta().global_step, 12345);
@@ -149,25 +155,6 @@ TEST(CheckpointTest, SaveLoadGivesIdenticalActionsAndMeta) {
 }
 
 // ------------------------------------------------------------------ the binary, end to end
-
-struct CliRun {
-  int code = -1;
-  std::string out;
-};
-CliRun Sim2real(const std::string& args) {
-  CliRun r;
-  FILE* p = popen((std::string(S2R_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-json LastJsonLine(const std::string& out) {
-  const size_t at = out.rfind("\n{");
-  return json::parse(at == std::string::npos ? out : out.substr(at + 1));
-}
 
 TEST(TrainCliTest, GuideCommandParsesVerbatim) {
   const CliRun r = Sim2real(
@@ -209,32 +196,6 @@ TEST(TrainCliTest, GuideCommandParsesVerbatim) {
   ASSERT_EQ(none.code, 0) << none.out;
   EXPECT_TRUE(LastJsonLine(none.out)["ppo"]["target_kl"].is_null());
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["reconfiguration_freq"], 1);
-}
-
-void ExpectRunArtefacts(const fs::path& run, bool with_video, bool episodes_ended) {
-  EXPECT_TRUE(fs::exists(run / "final_ckpt.pt"));
-  EXPECT_TRUE(fs::exists(run / "ckpt_1.pt"));
-  EXPECT_TRUE(fs::exists(run / "config.json"));
-  EXPECT_TRUE(fs::exists(run / "eval_curves.png"));
-  bool events = false;
-  for (const auto& e : fs::directory_iterator(run))
-    events |= e.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
-  EXPECT_TRUE(events);
-  std::set<std::string> tags;
-  for (const auto& row : metrics::ReadCsvLog((run / "metrics.csv").string())) tags.insert(row.tag);
-  if (episodes_ended) {
-    EXPECT_TRUE(tags.count("train/return"));
-    EXPECT_TRUE(tags.count("train/success_once"));
-  }
-  for (const char* tag :
-       {"eval/success_once", "eval/success_at_end", "eval/return", "eval/episode_len", "eval/reward",
-        "losses/value_loss", "losses/policy_loss", "losses/entropy", "losses/old_approx_kl",
-        "losses/approx_kl", "losses/clipfrac", "losses/explained_variance", "charts/learning_rate",
-        "charts/SPS", "time/rollout_time", "time/update_time", "time/eval_time"})
-    EXPECT_TRUE(tags.count(tag)) << tag;
-  if (with_video) {
-    EXPECT_TRUE(fs::exists(run / "videos") && !fs::is_empty(run / "videos"));
-  }
 }
 
 TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {

@@ -1,4 +1,5 @@
-// `sim2real train --algo ppo ...`: the lerobot-sim2real training command, verbatim flags.
+// `sim2real train --algo ppo|fpo ...`: the lerobot-sim2real training commands (PPO guide and FPO guide),
+// verbatim flags.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,7 +14,7 @@
 #include "app/sim_eval.h"
 #include "core/error.h"
 #include "rl/policy.h"
-#include "rl/ppo_train.h"
+#include "rl/train.h"
 #include "sim/env_registry.h"
 
 namespace fs = std::filesystem;
@@ -46,9 +47,8 @@ std::unique_ptr<VecEnvAdapter> MakeEnvs(const sim::GraspCubeConfig& cfg, const s
 }
 
 void RunTrain(TrainFlags& f) {
-  if (f.algo != "ppo")
-    throw ConfigError("--algo: '" + f.algo +
-                      "' is not available yet; expected ppo (FPO arrives with its own issue)");
+  if (f.algo != "ppo" && f.algo != "fpo")
+    throw ConfigError("--algo: expected ppo or fpo, got '" + f.algo + "'");
   rl::PpoConfig& c = f.ppo;
   FinishPpoFlags(&c, f.ppo_text);
   if (!f.checkpoint.empty()) c.checkpoint = f.checkpoint;
@@ -61,6 +61,10 @@ void RunTrain(TrainFlags& f) {
         stderr,
         "sim2real: --ppo.track: Weights & Biases cannot be reached from C++; TensorBoard logs are written "
         "to the run folder; upload them with: wandb sync --sync-tensorboard <run folder>\n");
+  if (f.algo == "fpo" && c.ent_coef != 0)
+    std::fprintf(stderr,
+                 "sim2real: --ppo.ent-coef=%g is ignored by FPO: a flow policy has no tractable entropy\n",
+                 c.ent_coef);
   if (!c.control_mode.empty()) f.env.control_mode = c.control_mode;
   const sim::GraspCubeConfig env_cfg = BuildEnvConfig(f.env);
 
@@ -91,19 +95,19 @@ void RunTrain(TrainFlags& f) {
   if (c.resume_training) {
     if (c.checkpoint.empty()) throw ConfigError("--resume-training: needs --checkpoint PATH");
     const rl::CheckpointMeta meta = rl::ReadCheckpointMeta(c.checkpoint);
-    RequireCompatible(meta, f.env.env_id, c.obs_mode, "--checkpoint " + c.checkpoint, "ppo");
+    RequireCompatible(meta, f.env.env_id, c.obs_mode, "--checkpoint " + c.checkpoint, f.algo);
     run_dir = c.exp_name.empty() ? fs::path(c.checkpoint).parent_path().string()
                                  : (fs::path(c.runs_dir) / c.exp_name).string();
   } else {
     if (c.exp_name.empty()) {
       const auto now = std::chrono::system_clock::now().time_since_epoch();
-      c.exp_name = f.env.env_id + "__ppo__" + std::to_string(c.seed) + "__" +
+      c.exp_name = f.env.env_id + "__" + f.algo + "__" + std::to_string(c.seed) + "__" +
                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count());
     }
     run_dir = (fs::path(c.runs_dir) / c.exp_name).string();
   }
   fs::create_directories(run_dir);
-  nlohmann::json config = {{"algo", "ppo"},
+  nlohmann::json config = {{"algo", f.algo},
                            {"env_id", f.env.env_id},
                            {"obs_mode", c.obs_mode},
                            {"env_kwargs_json_path", f.env.env_kwargs_json_path},
@@ -115,10 +119,12 @@ void RunTrain(TrainFlags& f) {
   auto eval_envs = MakeEnvs(env_cfg, f.env.env_id, c.num_eval_envs, c.threads, c.seed + 1'000'003,
                             c.eval_partial_reset, c.eval_reconfiguration_freq);
   std::fprintf(
-      stderr, "sim2real: training %s (%s obs) for %lld steps: %lld iterations of %lld; run folder %s\n",
-      f.env.env_id.c_str(), c.obs_mode.c_str(), static_cast<long long>(c.total_timesteps),
+      stderr,
+      "sim2real: training %s with %s (%s obs) for %lld steps: %lld iterations of %lld; run folder %s\n",
+      f.env.env_id.c_str(), f.algo.c_str(), c.obs_mode.c_str(), static_cast<long long>(c.total_timesteps),
       static_cast<long long>(c.num_iterations), static_cast<long long>(c.batch_size), run_dir.c_str());
-  const rl::TrainOutcome out = rl::TrainPpo(c, config.dump(), run_dir, *envs, *eval_envs);
+  const rl::TrainOutcome out = f.algo == "fpo" ? rl::TrainFpo(c, config.dump(), run_dir, *envs, *eval_envs)
+                                               : rl::TrainPpo(c, config.dump(), run_dir, *envs, *eval_envs);
   nlohmann::json summary = {{"run_dir", run_dir},
                             {"final_checkpoint", out.final_checkpoint},
                             {"global_step", out.global_step},
@@ -142,9 +148,10 @@ void RunTrain(TrainFlags& f) {
 
 void AddTrainCommand(CLI::App& app) {
   static TrainFlags f;
-  auto* cmd =
-      app.add_subcommand("train", "Train a policy with PPO (lerobot-sim2real's train command, same flags)");
-  cmd->add_option("--algo", f.algo, "ppo")->capture_default_str();
+  auto* cmd = app.add_subcommand(
+      "train", "Train a policy with PPO or FPO (lerobot-sim2real's train commands, same flags)");
+  cmd->add_option("--algo", f.algo, "ppo (Gaussian policy) or fpo (flow-matching policy, --ppo.fpo-* flags)")
+      ->capture_default_str();
   f.env.obs_mode = "rgb";
   AddEnvFlags(cmd, &f.env, true);
   cmd->add_flag("--resume-training", f.resume_training,

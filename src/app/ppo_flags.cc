@@ -70,7 +70,7 @@ void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c, PpoFlagStrings* t) {
   BoolFlag(cmd, "norm-adv", &c->norm_adv, "normalize advantages per minibatch");
   opt("clip-coef", &c->clip_coef, "surrogate clipping");
   BoolFlag(cmd, "clip-vloss", &c->clip_vloss, "clip the value loss");
-  opt("ent-coef", &c->ent_coef, "entropy bonus");
+  opt("ent-coef", &c->ent_coef, "entropy bonus (PPO; accepted by FPO, which has no tractable entropy)");
   opt("vf-coef", &c->vf_coef, "value loss weight");
   opt("max-grad-norm", &c->max_grad_norm, "gradient norm clip");
   opt("target-kl", &t->target_kl, "stop an update's epochs above this approx KL (None: never)");
@@ -79,6 +79,21 @@ void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c, PpoFlagStrings* t) {
   opt("save-train-video-freq", &t->save_train_video_freq, "accepted; training videos are not recorded");
   BoolFlag(cmd, "finite-horizon-gae", &c->finite_horizon_gae, "finite-horizon GAE variant");
   opt("threads", &c->threads, "CPU threads for torch and the envs (0: all cores)");
+  const std::string f = "FPO (--algo fpo; --ppo.fpo-*)";
+  auto fopt = [&](const std::string& name, auto* value, const std::string& help) {
+    cmd->add_option("--ppo." + name, *value, help)->capture_default_str()->group(f);
+  };
+  fopt("fpo-num-steps", &c->fpo_num_steps, "Euler steps from noise to action when sampling");
+  fopt("fpo-num-train-samples", &c->fpo_num_train_samples, "(tau, eps) pairs per action in the FPO ratio");
+  fopt("fpo-logratio-clip", &t->fpo_logratio_clip, "clamp of each pair's L_old - L_new (None: no clamp)");
+  cmd->add_flag("--ppo.fpo-per-sample-ratio,!--ppo.no-fpo-per-sample-ratio", c->fpo_per_sample_ratio,
+                "one ratio per (tau, eps) pair instead of per action (FPO++) (default: off)")
+      ->group(f);
+  cmd->add_flag("--ppo.fpo-zero-noise-eval,!--ppo.no-fpo-zero-noise-eval", c->fpo_zero_noise_eval,
+                "evaluations flow from zero noise instead of a Gaussian draw (default: on)")
+      ->group(f);
+  fopt("fpo-cfm-target", &c->fpo_cfm_target,
+       "flow-matching loss: velocity (mean (v - u)^2) or noise (eps-MSE, the FPO paper's default)");
 }
 
 void FinishPpoFlags(rl::PpoConfig* c, const PpoFlagStrings& t) {
@@ -87,6 +102,7 @@ void FinishPpoFlags(rl::PpoConfig* c, const PpoFlagStrings& t) {
       ParseOptional<int>(t.eval_reconfiguration_freq, "--ppo.eval-reconfiguration-freq");
   c->target_kl = ParseOptional<double>(t.target_kl, "--ppo.target-kl");
   c->save_train_video_freq = ParseOptional<int>(t.save_train_video_freq, "--ppo.save-train-video-freq");
+  c->fpo_logratio_clip = ParseOptional<double>(t.fpo_logratio_clip, "--ppo.fpo-logratio-clip");
   c->Finalize();
 }
 
@@ -135,6 +151,12 @@ nlohmann::json PpoConfigToJson(const rl::PpoConfig& c) {
           {"eval_freq", c.eval_freq},
           {"save_train_video_freq", opt(c.save_train_video_freq)},
           {"finite_horizon_gae", c.finite_horizon_gae},
+          {"fpo_num_steps", c.fpo_num_steps},
+          {"fpo_num_train_samples", c.fpo_num_train_samples},
+          {"fpo_logratio_clip", opt(c.fpo_logratio_clip)},
+          {"fpo_per_sample_ratio", c.fpo_per_sample_ratio},
+          {"fpo_zero_noise_eval", c.fpo_zero_noise_eval},
+          {"fpo_cfm_target", c.fpo_cfm_target},
           {"batch_size", c.batch_size},
           {"minibatch_size", c.minibatch_size},
           {"num_iterations", c.num_iterations}};

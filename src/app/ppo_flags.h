@@ -15,6 +15,7 @@ struct PpoFlagStrings {  // optional values arrive as text ("None" or a number)
   std::string eval_reconfiguration_freq = "1";
   std::string target_kl = "0.2";
   std::string save_train_video_freq = "None";
+  std::string fpo_logratio_clip = "3.0";
 };
 
 void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* cfg, PpoFlagStrings* text);

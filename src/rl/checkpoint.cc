@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "core/error.h"
+#include "rl/flow_agent.h"
 
 namespace fs = std::filesystem;
 
@@ -27,6 +29,7 @@ void WriteMeta(torch::serialize::OutputArchive& a, const CheckpointMeta& m) {
   a.write("image_height", c10::IValue(static_cast<int64_t>(m.image_height)));
   a.write("image_width", c10::IValue(static_cast<int64_t>(m.image_width)));
   a.write("include_state", c10::IValue(m.include_state));
+  a.write("fpo_num_steps", c10::IValue(static_cast<int64_t>(m.fpo_num_steps)));
 }
 
 CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& path) {
@@ -54,6 +57,11 @@ CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& pa
   m.image_width = static_cast<int>(num("image_width"));
   a.read("include_state", v);
   m.include_state = v.toBool();
+  if (a.try_read("fpo_num_steps", v)) m.fpo_num_steps = static_cast<int>(v.toInt());
+  if (m.algo != "ppo" && m.algo != "fpo")
+    throw IoError("checkpoint '" + path + "': unknown algorithm '" + m.algo + "' (expected ppo or fpo)");
+  if (m.algo == "fpo" && m.fpo_num_steps < 1)
+    throw IoError("checkpoint '" + path + "': an FPO checkpoint without fpo_num_steps");
   return m;
 }
 
@@ -78,11 +86,11 @@ AgentSpec SpecFromMeta(const CheckpointMeta& m) {
   return s;
 }
 
-void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, Agent& agent,
+void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, torch::nn::Module& model_module,
                     torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive root, model, optim;
   WriteMeta(root, meta);
-  agent->save(model);
+  model_module.save(model);
   optimizer.save(optim);
   root.write("model", model);
   root.write("optimizer", optim);
@@ -100,12 +108,18 @@ void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, Agent& 
   }
 }
 
-CheckpointMeta LoadCheckpoint(const std::string& path, Agent& agent, torch::optim::Optimizer* optimizer) {
+CheckpointMeta LoadCheckpoint(const std::string& path, torch::nn::Module& model_module,
+                              torch::optim::Optimizer* optimizer) {
   torch::serialize::InputArchive root, model, optim;
   LoadArchive(root, path);
   const CheckpointMeta meta = ReadMeta(root, path);
   root.read("model", model);
-  agent->load(model);
+  try {
+    model_module.load(model);
+  } catch (const c10::Error& e) {
+    throw IoError("checkpoint '" + path + "' does not fit the " + meta.algo +
+                  " network it describes: " + e.what_without_backtrace());
+  }
   if (optimizer) {
     root.read("optimizer", optim);
     optimizer->load(optim);
@@ -121,34 +135,72 @@ CheckpointMeta ReadCheckpointMeta(const std::string& path) {
 
 namespace {
 
-class TorchPolicy : public Policy {
+// Shared by both policies: torch views of the caller's buffers and the copy-out of clipped actions.
+class TorchPolicyBase : public Policy {
  public:
-  explicit TorchPolicy(const std::string& path) {
-    meta_ = ReadCheckpointMeta(path);
-    agent_ = Agent(SpecFromMeta(meta_));
-    LoadCheckpoint(path, agent_, nullptr);
-    agent_->eval();
-  }
   const CheckpointMeta& meta() const override { return meta_; }
-  void Act(const float* obs, const uint8_t* image, int n, bool deterministic, float* actions) override {
-    torch::NoGradGuard no_grad;
-    const auto o = torch::from_blob(const_cast<float*>(obs), {n, meta_.obs_dim}, torch::kFloat32);
-    torch::Tensor img;
-    if (meta_.image_height > 0)
-      img = torch::from_blob(const_cast<uint8_t*>(image), {n, meta_.image_height, meta_.image_width, 3},
-                             torch::kUInt8);
-    auto a = deterministic ? agent_->ActionMean(o, img) : agent_->ActionAndValue(o, img).action;
+
+ protected:
+  torch::Tensor ObsTensor(const float* obs, int n) const {
+    return torch::from_blob(const_cast<float*>(obs), {n, meta_.obs_dim}, torch::kFloat32);
+  }
+  torch::Tensor ImageTensor(const uint8_t* image, int n) const {
+    if (meta_.image_height <= 0) return {};
+    return torch::from_blob(const_cast<uint8_t*>(image), {n, meta_.image_height, meta_.image_width, 3},
+                            torch::kUInt8);
+  }
+  void CopyOut(torch::Tensor a, int n, float* actions) const {
     a = a.clamp(-1.0, 1.0).contiguous();
     std::memcpy(actions, a.data_ptr<float>(), sizeof(float) * static_cast<size_t>(n) * meta_.action_dim);
   }
+  CheckpointMeta meta_;
+};
+
+class PpoPolicy : public TorchPolicyBase {
+ public:
+  PpoPolicy(const std::string& path, const CheckpointMeta& meta) {
+    meta_ = meta;
+    agent_ = Agent(SpecFromMeta(meta_));
+    LoadCheckpoint(path, *agent_, nullptr);
+    agent_->eval();
+  }
+  void Act(const float* obs, const uint8_t* image, int n, bool deterministic, float* actions) override {
+    torch::NoGradGuard no_grad;
+    const auto o = ObsTensor(obs, n);
+    const auto img = ImageTensor(image, n);
+    CopyOut(deterministic ? agent_->ActionMean(o, img) : agent_->ActionAndValue(o, img).action, n, actions);
+  }
 
  private:
-  CheckpointMeta meta_;
   Agent agent_{nullptr};
+};
+
+class FpoPolicy : public TorchPolicyBase {
+ public:
+  FpoPolicy(const std::string& path, const CheckpointMeta& meta) {
+    meta_ = meta;
+    agent_ = FlowAgent(SpecFromMeta(meta_));
+    LoadCheckpoint(path, *agent_, nullptr);
+    agent_->eval();
+  }
+  void Act(const float* obs, const uint8_t* image, int n, bool deterministic, float* actions) override {
+    torch::NoGradGuard no_grad;
+    const auto f = agent_->Features(ObsTensor(obs, n), ImageTensor(image, n));
+    // Deterministic: the flow from zero noise (FPO++'s zero-sampling); else from Gaussian noise.
+    const auto x0 = deterministic ? torch::zeros({n, meta_.action_dim}) : torch::randn({n, meta_.action_dim});
+    CopyOut(agent_->Sample(f, x0, meta_.fpo_num_steps), n, actions);
+  }
+
+ private:
+  FlowAgent agent_{nullptr};
 };
 
 }  // namespace
 
-std::unique_ptr<Policy> LoadPolicy(const std::string& path) { return std::make_unique<TorchPolicy>(path); }
+std::unique_ptr<Policy> LoadPolicy(const std::string& path) {
+  const CheckpointMeta meta = ReadCheckpointMeta(path);
+  if (meta.algo == "fpo") return std::make_unique<FpoPolicy>(path, meta);
+  return std::make_unique<PpoPolicy>(path, meta);
+}
 
 }  // namespace s2r::rl

@@ -1,4 +1,5 @@
-// Saving and loading training checkpoints (torch): model, optimizer, metadata. Written atomically.
+// Saving and loading training checkpoints (torch): model (a PPO Agent or an FPO FlowAgent), optimizer,
+// metadata. Written atomically.
 #pragma once
 
 #include <torch/torch.h>
@@ -10,10 +11,11 @@
 
 namespace s2r::rl {
 
-void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, Agent& agent,
+void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, torch::nn::Module& model,
                     torch::optim::Optimizer& optimizer);
 // Loads weights (and optimizer state if given) into already-built objects; returns the metadata.
-CheckpointMeta LoadCheckpoint(const std::string& path, Agent& agent, torch::optim::Optimizer* optimizer);
+CheckpointMeta LoadCheckpoint(const std::string& path, torch::nn::Module& model,
+                              torch::optim::Optimizer* optimizer);
 AgentSpec SpecFromMeta(const CheckpointMeta& meta);
 
 }  // namespace s2r::rl

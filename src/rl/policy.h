@@ -17,6 +17,7 @@ struct CheckpointMeta {
   int64_t global_step = 0;
   int obs_dim = 0, action_dim = 0, image_height = 0, image_width = 0;
   bool include_state = true;
+  int fpo_num_steps = 0;  // FPO: Euler steps of the sampler it was trained with (0 for PPO)
 };
 
 // Reads the metadata without building the network. Throws IoError naming the path if it is missing or
@@ -28,7 +29,7 @@ class Policy {
   virtual ~Policy() = default;
   virtual const CheckpointMeta& meta() const = 0;
   // obs [n, obs_dim] float32, image [n, H, W, 3] uint8 or null -> actions [n, action_dim], clipped to
-  // [-1, 1]. deterministic: the mean action; else a sample from the policy.
+  // [-1, 1]. deterministic: PPO's mean action, FPO's flow from zero noise; else a sample from the policy.
   virtual void Act(const float* obs, const uint8_t* image, int n, bool deterministic, float* actions) = 0;
 };
 

@@ -1,6 +1,6 @@
-// PPO (CleanRL / ManiSkill recipe) from pixels and state. PpoConfig lists every hyperparameter with the
-// reference's default; TrainPpo runs the whole loop (rollout, GAE, minibatch epochs, evaluation,
-// checkpoints, logs). The algorithm itself reads top to bottom in ppo.cc.
+// PPO (CleanRL / ManiSkill recipe) and FPO from pixels and state. PpoConfig lists every hyperparameter
+// with the reference's default (FPO shares them and adds its fpo_* fields); rl/train.h has the loops,
+// which read top to bottom in ppo.cc and fpo.cc.
 #pragma once
 
 #include <cstdint>
@@ -58,6 +58,14 @@ struct PpoConfig {
   int eval_freq = 25;                        // iterations between evaluations (and checkpoints)
   std::optional<int> save_train_video_freq;  // accepted; training videos are not recorded
   bool finite_horizon_gae = false;
+
+  // --- FPO (--algo fpo; the --ppo.fpo-* flags of the FPO sim2real guide) ---
+  int fpo_num_steps = 10;                         // K Euler steps from noise to action (rollout and eval)
+  int fpo_num_train_samples = 8;                  // N (tau, eps) pairs per action for the CFM ratio
+  std::optional<double> fpo_logratio_clip = 3.0;  // c: clamp of L_old - L_new per pair (None: none)
+  bool fpo_per_sample_ratio = false;              // one ratio per (tau, eps) pair instead of per action
+  bool fpo_zero_noise_eval = true;                // evaluation flows from zero noise (FPO++)
+  std::string fpo_cfm_target = "velocity";        // "velocity" (u-MSE) or "noise" (eps-MSE)
 
   // --- ours ---
   int threads = 0;               // torch and env threads; 0: all cores

@@ -13,6 +13,10 @@ struct PpoLossTerms {
 
 // All inputs [B]: new/old log-probs, advantages (normalized by the caller if norm_adv), new/old values,
 // returns, entropy. The surrogate is max(-A r, -A clip(r, 1 - c, 1 + c)) with r = exp(new - old).
+// 0.5 (V - R)^2, or with clip_vloss the max of that and the clipped-value error (CleanRL). [B] -> scalar.
+torch::Tensor ValueLoss(const torch::Tensor& new_value, const torch::Tensor& old_value,
+                        const torch::Tensor& returns, double clip_coef, bool clip_vloss);
+
 PpoLossTerms PpoLoss(const torch::Tensor& new_log_prob, const torch::Tensor& old_log_prob,
                      const torch::Tensor& advantages, const torch::Tensor& new_value,
                      const torch::Tensor& old_value, const torch::Tensor& returns,

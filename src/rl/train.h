@@ -1,4 +1,5 @@
-// The PPO training loop.
+// The on-policy training loops: PPO (ppo.cc) and FPO (fpo.cc). Both take the same config (the --ppo.*
+// flags; FPO's own flags are --ppo.fpo-*) and leave the same run folder behind.
 #pragma once
 
 #include <string>
@@ -21,6 +22,8 @@ struct TrainOutcome {
 // logs, plots and videos into run_dir. config_json is stored in the checkpoints (the app's rendering of
 // the config). With cfg.resume_training, cfg.checkpoint's weights, optimizer and step count are restored.
 TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, const std::string& run_dir,
+                      EnvBatch& envs, EnvBatch& eval_envs);
+TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, const std::string& run_dir,
                       EnvBatch& envs, EnvBatch& eval_envs);
 
 }  // namespace s2r::rl

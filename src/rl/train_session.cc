@@ -1,0 +1,216 @@
+#include "rl/train_session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "rl/checkpoint.h"
+#include "rl/evaluate.h"
+
+namespace fs = std::filesystem;
+
+namespace s2r::rl {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+torch::Device PickDevice(const PpoConfig& cfg) {
+  return cfg.cuda && torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+}
+}  // namespace
+
+RolloutStorage::RolloutStorage(int T, int N, int D, int H, int W, torch::Device device) {
+  const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  obs = torch::zeros({T, N, D}, f32);
+  if (H > 0)
+    images = torch::zeros({T, N, H, W, 3}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
+  rewards = torch::zeros({T, N}, f32);
+  dones = torch::zeros({T, N}, f32);
+  values = torch::zeros({T, N}, f32);
+  final_values = torch::zeros({T, N}, f32);
+}
+
+TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const std::string& config_json,
+                           const std::string& run_dir, EnvBatch& envs, EnvBatch& eval_envs)
+    : cfg(c),
+      device(PickDevice(c)),
+      N(envs.num_envs()),
+      T(c.num_steps),
+      D(envs.obs_dim()),
+      A(envs.action_dim()),
+      H(envs.image_height()),
+      W(envs.image_width()),
+      rgb(H > 0),
+      log((fs::create_directories(run_dir), run_dir)),
+      run_dir_(run_dir),
+      envs_(envs),
+      eval_envs_(eval_envs),
+      ep_ret_(static_cast<size_t>(N), 0.0),
+      ep_len_(static_cast<size_t>(N), 0),
+      ep_once_(static_cast<size_t>(N), 0) {
+  torch::manual_seed(cfg.seed);
+  if (cfg.threads > 0) torch::set_num_threads(cfg.threads);  // libtorch defaults to 1 thread here
+  meta_.algo = algo;
+  meta_.env_id = cfg.env_id;
+  meta_.obs_mode = cfg.obs_mode;
+  meta_.config_json = config_json;
+  meta_.obs_dim = D, meta_.action_dim = A, meta_.image_height = H, meta_.image_width = W;
+  meta_.include_state = cfg.include_state;
+  if (algo == "fpo") meta_.fpo_num_steps = cfg.fpo_num_steps;
+  if (!cfg.resume_training) log.Text("hyperparameters", "```\n" + config_json + "\n```", 0);
+}
+
+TrainSession::~TrainSession() = default;
+
+void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
+  model_ = &model;
+  optimizer_ = &optimizer;
+  if (cfg.resume_training) {
+    const CheckpointMeta old = LoadCheckpoint(cfg.checkpoint, model, &optimizer);
+    start_iteration = old.iteration + 1;
+    global_step = old.global_step;
+  }
+  bar_ = std::make_unique<ProgressBar>((cfg.num_iterations - start_iteration + 1) * cfg.batch_size,
+                                       "train " + meta_.algo, "steps");
+  start_ = Clock::now();
+}
+
+torch::Tensor TrainSession::Obs(const float* p, int n) const {
+  return torch::from_blob(const_cast<float*>(p), {n < 0 ? N : n, D}).to(device);
+}
+
+torch::Tensor TrainSession::Image(const uint8_t* p, int n) const {
+  if (!rgb) return {};
+  return torch::from_blob(const_cast<uint8_t*>(p), {n < 0 ? N : n, H, W, 3}, torch::kUInt8).to(device);
+}
+
+std::vector<int64_t> TrainSession::AfterStep(torch::Tensor& next_done) {
+  std::vector<int64_t> done_idx;
+  float* next_done_p = next_done.data_ptr<float>();
+  double sum_ret = 0, sum_len = 0, sum_rew = 0, sum_once = 0, sum_end = 0;
+  for (int i = 0; i < N; ++i) {
+    const size_t u = static_cast<size_t>(i);
+    const bool done = envs_.terminated()[i] || envs_.truncated()[i];
+    next_done_p[i] = done ? 1.0f : 0.0f;
+    ep_ret_[u] += envs_.reward()[i];
+    ++ep_len_[u];
+    ep_once_[u] |= envs_.success()[i];
+    if (!done) continue;
+    done_idx.push_back(i);
+    sum_ret += ep_ret_[u], sum_len += ep_len_[u], sum_rew += ep_ret_[u] / std::max(1, ep_len_[u]);
+    sum_once += ep_once_[u], sum_end += envs_.success()[i];
+    ep_ret_[u] = 0, ep_len_[u] = 0, ep_once_[u] = 0;
+  }
+  if (!done_idx.empty()) {  // the mean over the episodes that ended at this step, as the reference
+    const double k = static_cast<double>(done_idx.size());
+    log.Scalar("train/return", sum_ret / k, global_step);
+    log.Scalar("train/episode_len", sum_len / k, global_step);
+    log.Scalar("train/reward", sum_rew / k, global_step);
+    log.Scalar("train/success_once", sum_once / k, global_step);
+    log.Scalar("train/success_at_end", sum_end / k, global_step);
+  }
+  return done_idx;
+}
+
+bool TrainSession::EvalDue(int64_t iteration) const {
+  // (a resumed run already evaluated and saved at its first iteration before it stopped)
+  const bool resumed_here = cfg.resume_training && iteration == start_iteration;
+  return (iteration - 1) % cfg.eval_freq == 0 && !resumed_here;
+}
+
+void TrainSession::Evaluate(int64_t iteration, bool save_checkpoint, const EvalAct& act) {
+  const auto t0 = Clock::now();
+  model_->eval();
+  EvalVideoOptions video;
+  if (cfg.capture_video) {
+    fs::create_directories(fs::path(run_dir_) / "videos");
+    video.path = (fs::path(run_dir_) / "videos" / ("eval_" + std::to_string(global_step) + ".mp4")).string();
+    video.policy_camera = cfg.render_mode == "all";
+  }
+  const int n = eval_envs_.num_envs();
+  const EvalStats s = RunEvaluation(
+      eval_envs_, cfg.num_eval_steps,
+      [&](const float* o, const uint8_t* img, float* out) {
+        torch::NoGradGuard no_grad;
+        const auto a = act(Obs(o, n), Image(img, n)).clamp(-1.0, 1.0).to(torch::kCPU).contiguous();
+        std::memcpy(out, a.data_ptr<float>(), sizeof(float) * static_cast<size_t>(n) * A);
+      },
+      video);
+  model_->train();
+  const double dt = Since(t0);
+  total_eval_ += dt;
+  log.Scalar("eval/success_once", s.success_once, global_step);
+  log.Scalar("eval/success_at_end", s.success_at_end, global_step);
+  log.Scalar("eval/return", s.return_mean, global_step);
+  log.Scalar("eval/episode_len", s.episode_len, global_step);
+  log.Scalar("eval/reward", s.reward, global_step);
+  log.Scalar("time/eval_time", dt, global_step);
+  log.Scalar("time/total_eval_time", total_eval_, global_step);
+  log.PlotEvalCurves();
+  out_.last_eval_success_once = s.success_once;
+  out_.best_eval_success_once = std::max(out_.best_eval_success_once, s.success_once);
+  std::ostringstream st;
+  st.precision(2);
+  st << "eval success " << s.success_once << " (it " << iteration << ")";
+  status_ = st.str();
+  // the iterations completed so far
+  if (save_checkpoint) SaveCheckpointAs("ckpt_" + std::to_string(iteration) + ".pt", iteration - 1);
+}
+
+void TrainSession::SaveCheckpointAs(const std::string& name, int64_t iterations_done) {
+  if (!cfg.save_model) return;
+  meta_.iteration = iterations_done;
+  meta_.global_step = global_step;
+  SaveCheckpoint((fs::path(run_dir_) / name).string(), meta_, *model_, *optimizer_);
+}
+
+void TrainSession::AnnealLearningRate(int64_t iteration) {
+  if (!cfg.anneal_lr) return;
+  const double frac = 1.0 - (iteration - 1.0) / cfg.num_iterations;
+  for (auto& g : optimizer_->param_groups())
+    static_cast<torch::optim::AdamOptions&>(g.options()).lr(frac * cfg.learning_rate);
+}
+
+void TrainSession::EndIteration(int64_t iteration, double rollout_time, double update_time,
+                                const LossScalars& losses, const torch::Tensor& returns,
+                                const torch::Tensor& values) {
+  const double lr = static_cast<torch::optim::AdamOptions&>(optimizer_->param_groups()[0].options()).lr();
+  total_rollout_ += rollout_time;
+  total_update_ += update_time;
+  const double var_y = returns.var().item<double>();
+  const double explained_var =
+      var_y == 0 ? std::nan("") : 1.0 - (returns - values).var().item<double>() / var_y;
+  log.Scalar("charts/learning_rate", lr, global_step);
+  for (const auto& [name, value] : losses) log.Scalar("losses/" + name, value, global_step);
+  log.Scalar("losses/explained_variance", explained_var, global_step);
+  const double B = static_cast<double>(N) * T;
+  const double sps = B / (rollout_time + update_time);
+  log.Scalar("charts/SPS", sps, global_step);
+  log.Scalar("time/step", static_cast<double>(global_step), global_step);
+  log.Scalar("time/update_time", update_time, global_step);
+  log.Scalar("time/rollout_time", rollout_time, global_step);
+  log.Scalar("time/rollout_fps", B / rollout_time, global_step);
+  log.Scalar("time/total_rollout_time", total_rollout_, global_step);
+  log.Scalar("time/total_update_time", total_update_, global_step);
+  log.Scalar("time/total_rollout+update_time", total_rollout_ + total_update_, global_step);
+  std::ostringstream st;
+  st << static_cast<int>(sps) << " SPS, " << status_;
+  bar_->Update((iteration - start_iteration + 1) * cfg.batch_size, st.str());
+  out_.iterations = iteration;
+}
+
+TrainOutcome TrainSession::Finish(const EvalAct& act) {
+  Evaluate(cfg.num_iterations + 1, false, act);
+  bar_->Finish(status_);
+  out_.final_checkpoint = (fs::path(run_dir_) / "final_ckpt.pt").string();
+  SaveCheckpointAs("final_ckpt.pt", cfg.num_iterations);
+  log.Flush();
+  out_.global_step = global_step;
+  out_.seconds = Since(start_);
+  return out_;
+}
+
+}  // namespace s2r::rl

@@ -1,0 +1,103 @@
+// Plumbing shared by the on-policy trainers, so that ppo.cc and fpo.cc each hold only their own rollout
+// and update and read top to bottom: device tensors over the engine's batch buffers, the rollout storage
+// both need, train/* episode metrics, evaluations with checkpoints, per-iteration logs, the progress bar,
+// and the final evaluation and checkpoint. Torch; only rl/*.cc include this header.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/progress.h"
+#include "rl/env_batch.h"
+#include "rl/policy.h"
+#include "rl/ppo.h"
+#include "rl/run_log.h"
+#include "rl/train.h"
+
+namespace s2r::rl {
+
+// What every on-policy method stores per step ([T, N, ...] = steps, envs), on the training device.
+struct RolloutStorage {
+  RolloutStorage(int T, int N, int D, int H, int W, torch::Device device);
+  torch::Tensor obs;           // [T, N, D] float
+  torch::Tensor images;        // [T, N, H, W, 3] uint8 (rgb mode only)
+  torch::Tensor rewards;       // [T, N] reward * reward_scale
+  torch::Tensor dones;         // [T, N] 1 where obs[t] starts a new episode
+  torch::Tensor values;        // [T, N] V(obs[t])
+  torch::Tensor final_values;  // [T, N] V(final obs) of episodes that ended at step t, else 0
+};
+
+// Scalars of one update for losses/* (name without the prefix, value).
+using LossScalars = std::vector<std::pair<std::string, double>>;
+
+class TrainSession {
+ public:
+  // algo: "ppo" or "fpo" (checkpoint metadata, progress label).
+  TrainSession(const PpoConfig& cfg, const std::string& algo, const std::string& config_json,
+               const std::string& run_dir, EnvBatch& envs, EnvBatch& eval_envs);
+  ~TrainSession();
+
+  // The model and optimizer that checkpoints hold; with cfg.resume_training their state is loaded from
+  // cfg.checkpoint here and the step counter continues. Call once, before the loop.
+  void Attach(torch::nn::Module& model, torch::optim::Optimizer& optimizer);
+
+  // Zero-copy views of engine buffers, moved to the device: obs [n, D] float, image [n, H, W, 3] uint8
+  // (undefined without images). n defaults to the training batch.
+  torch::Tensor Obs(const float* p, int n = -1) const;
+  torch::Tensor Image(const uint8_t* p, int n = -1) const;
+
+  // Call after envs.Step(): writes train/* for the episodes that ended, sets next_done [N] (CPU float)
+  // and returns the indices of the envs whose episode ended (their final_obs is valid).
+  std::vector<int64_t> AfterStep(torch::Tensor& next_done);
+
+  // With cfg.anneal_lr, sets the optimizer's learning rate to lr * (1 - (iteration - 1) / iterations).
+  void AnnealLearningRate(int64_t iteration);
+
+  bool EvalDue(int64_t iteration) const;
+  // act: device obs [n, D] and image -> actions [n, A] (clipped to [-1, 1] here). Logs eval/*, redraws
+  // the plot, writes videos and, if save_checkpoint, ckpt_<iteration>.pt.
+  using EvalAct = std::function<torch::Tensor(const torch::Tensor& obs, const torch::Tensor& image)>;
+  void Evaluate(int64_t iteration, bool save_checkpoint, const EvalAct& act);
+
+  // Logs charts/*, time/* and losses/* (plus explained variance from the flat returns and values) and
+  // advances the progress bar.
+  void EndIteration(int64_t iteration, double rollout_time, double update_time, const LossScalars& losses,
+                    const torch::Tensor& returns, const torch::Tensor& values);
+
+  // Final evaluation and final_ckpt.pt.
+  TrainOutcome Finish(const EvalAct& act);
+
+  const PpoConfig& cfg;
+  const torch::Device device;
+  const int N, T, D, A, H, W;
+  const bool rgb;
+  int64_t start_iteration = 1;
+  int64_t global_step = 0;
+  RunLog log;
+
+ private:
+  void SaveCheckpointAs(const std::string& name, int64_t iterations_done);
+  std::string run_dir_;
+  EnvBatch& envs_;
+  EnvBatch& eval_envs_;
+  CheckpointMeta meta_;
+  torch::nn::Module* model_ = nullptr;
+  torch::optim::Optimizer* optimizer_ = nullptr;
+  std::unique_ptr<ProgressBar> bar_;
+  std::string status_;
+  TrainOutcome out_;
+  double total_rollout_ = 0, total_update_ = 0, total_eval_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  // Per-env episode accumulators for train/*.
+  std::vector<double> ep_ret_;
+  std::vector<int> ep_len_;
+  std::vector<uint8_t> ep_once_;
+};
+
+}  // namespace s2r::rl

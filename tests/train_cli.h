@@ -1,0 +1,82 @@
+// Helpers for the training tests (PPO and FPO): run the sim2real binary, read its last JSON line, and
+// check that a run folder holds every artefact a training run must leave behind.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "metrics/csv_log.h"
+
+namespace s2r::testing {
+
+struct CliRun {
+  int code = -1;
+  std::string out;  // stdout and stderr
+};
+
+inline CliRun Sim2real(const std::string& args) {
+  CliRun r;
+  FILE* p = popen((std::string(S2R_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+inline nlohmann::json LastJsonLine(const std::string& out) {
+  const size_t at = out.rfind("\n{");
+  return nlohmann::json::parse(at == std::string::npos ? out : out.substr(at + 1));
+}
+
+// The tags every training run logs; algorithm-specific ones are passed in `extra_tags`.
+inline void ExpectRunArtefacts(const std::filesystem::path& run, bool with_video, bool episodes_ended,
+                               const std::vector<std::string>& extra_tags = {"losses/entropy"}) {
+  namespace fs = std::filesystem;
+  EXPECT_TRUE(fs::exists(run / "final_ckpt.pt"));
+  EXPECT_TRUE(fs::exists(run / "ckpt_1.pt"));
+  EXPECT_TRUE(fs::exists(run / "config.json"));
+  EXPECT_TRUE(fs::exists(run / "eval_curves.png"));
+  bool events = false;
+  for (const auto& e : fs::directory_iterator(run))
+    events |= e.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
+  EXPECT_TRUE(events);
+  std::set<std::string> tags;
+  for (const auto& row : metrics::ReadCsvLog((run / "metrics.csv").string())) tags.insert(row.tag);
+  if (episodes_ended) {
+    EXPECT_TRUE(tags.count("train/return"));
+    EXPECT_TRUE(tags.count("train/success_once"));
+  }
+  std::vector<std::string> want = {"eval/success_once",
+                                   "eval/success_at_end",
+                                   "eval/return",
+                                   "eval/episode_len",
+                                   "eval/reward",
+                                   "losses/value_loss",
+                                   "losses/policy_loss",
+                                   "losses/old_approx_kl",
+                                   "losses/approx_kl",
+                                   "losses/clipfrac",
+                                   "losses/explained_variance",
+                                   "charts/learning_rate",
+                                   "charts/SPS",
+                                   "time/rollout_time",
+                                   "time/update_time",
+                                   "time/eval_time"};
+  want.insert(want.end(), extra_tags.begin(), extra_tags.end());
+  for (const auto& tag : want) EXPECT_TRUE(tags.count(tag)) << tag;
+  if (with_video) {
+    EXPECT_TRUE(fs::exists(run / "videos") && !fs::is_empty(run / "videos"));
+  }
+}
+
+}  // namespace s2r::testing
