@@ -10,6 +10,8 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev     # configuration and command line
   libstb-dev ffmpeg                   # images (PNG/JPEG read, PNG write) and MP4 videos (ffmpeg CLI)
   libosmesa6-dev                      # MuJoCo's own renderer, the reference for tests and benchmarks only
+  libopencv-core-dev libopencv-imgproc-dev   # real cameras: V4L2 capture and video decoding (videoio),
+  libopencv-videoio-dev libopencv-highgui-dev # and windows (highgui)
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
