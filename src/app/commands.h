@@ -14,5 +14,6 @@ void AddTrainCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
 void AddMotorsCommand(CLI::App& app);
 void AddVirtualRobotCommand(CLI::App& app);
+void AddCalibrateCommand(CLI::App& app);
 
 }  // namespace s2r::app
