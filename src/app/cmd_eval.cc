@@ -1,31 +1,79 @@
-// `sim2real eval --checkpoint X`: runs a trained policy in simulation and reports success and return.
+// `sim2real eval --checkpoint X`: runs a trained policy (PPO or FPO) in simulation and reports success and
+// return; with --real, on the real arm and camera (app/real_eval_cmd.h).
+#include <cstdio>
+#include <cstdlib>
+
 #include "app/cli_util.h"
 #include "app/commands.h"
+#include "app/real_eval_cmd.h"
 #include "app/sim_eval.h"
+#include "core/error.h"
 
 namespace s2r::app {
 
 void AddEvalCommand(CLI::App& app) {
   static EnvFlags env;
   static SimEvalOptions opt;
-  static bool stochastic = false, json = false;
-  auto* cmd =
-      app.add_subcommand("eval", "Evaluate a checkpoint in simulation (PPO or FPO, recognised by itself)");
+  static RealEvalFlags real;
+  static bool stochastic = false, json = false, on_real = false;
+  auto* cmd = app.add_subcommand(
+      "eval",
+      "Evaluate a checkpoint (PPO or FPO, recognised by itself) in simulation, or with --real on the arm");
   AddEnvFlags(cmd, &env, false);
-  cmd->add_option("--checkpoint", opt.checkpoint, "checkpoint (.pt) from sim2real train")->required();
-  cmd->add_option("--num-episodes", opt.num_episodes, "episodes")
+  cmd->add_option("--checkpoint", opt.checkpoint, "checkpoint (.pt) from sim2real train");
+  cmd->add_option("--num-episodes", opt.num_episodes, "episodes (--real: 0 runs until Ctrl+C)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--num-envs", opt.num_envs, "parallel envs")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--num-envs", opt.num_envs, "parallel envs (simulation)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
   cmd->add_option("--record-dir", opt.record_dir, "write MP4s of the episodes here");
-  cmd->add_flag("--stochastic", stochastic, "sample actions instead of the deterministic mean");
+  cmd->add_flag("--stochastic,--sample-actions", stochastic,
+                "sample actions instead of the deterministic ones");
   cmd->add_flag("--json", json, "print one JSON object on stdout");
+
+  const std::string g = "Real robot (--real)";
+  cmd->add_flag("--real", on_real, "run on the real SO-100 arm and camera instead of simulation")->group(g);
+  cmd->add_flag("--scripted", real.scripted, "the scripted controller instead of a checkpoint")->group(g);
+  cmd->add_flag("--continuous-eval,!--no-continuous-eval", real.continuous_eval,
+                "no-: wait for Enter before every step (default: continuous)")
+      ->group(g);
+  cmd->add_option("--control-freq", real.control_freq, "control frequency, Hz (<= 15 recommended)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  cmd->add_option("--max-episode-steps", real.max_episode_steps, "steps per episode")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group(g);
+  cmd->add_option("--robot-config", real.robot_config, "robot config (default configs/robots/so100.json)")
+      ->group(g);
+  cmd->add_option("--robot-port", real.robot_port, "servo bus port (default: the robot config's)")->group(g);
+  cmd->add_option("--robot-id", real.robot_id, "LeRobot calibration id (default: the robot config's)")
+      ->group(g);
+  cmd->add_option("--calibration-dir", real.calibration_dir, "folder of <id>.json (default: LeRobot's)")
+      ->group(g);
+  cmd->add_option("--camera", real.camera,
+                  "camera: index, /dev/videoN, a video file or virtual:PATH (default: the robot config's)")
+      ->group(g);
   cmd->callback([] {
     opt.deterministic = !stochastic;
-    PrintSimEval(RunSimEval(BuildEnvConfig(env), env.env_id, opt), json);
+    if (!on_real) {
+      if (opt.checkpoint.empty()) throw ConfigError("eval: --checkpoint is required (or --real --scripted)");
+      if (opt.num_episodes < 1) throw ConfigError("--num-episodes: expected at least 1 in simulation");
+      PrintSimEval(RunSimEval(BuildEnvConfig(env), env.env_id, opt), json);
+      return;
+    }
+    real.checkpoint = opt.checkpoint;
+    real.num_episodes = opt.num_episodes == 16 ? 0 : opt.num_episodes;  // 16 is the sim default
+    real.sample_actions = stochastic;
+    real.record_dir = opt.record_dir;
+    real.seed = opt.seed;
+    real.json = json;
+    const int code = RunRealEvalCommand(env, real);
+    std::fflush(stdout);
+    if (code != 0) std::exit(code);
   });
 }
 

@@ -1,7 +1,13 @@
 #include "app/config_load.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -124,7 +130,105 @@ std::string ResolveFile(const std::string& key, const std::string& value, const 
                     ")");
 }
 
+// Writes `text` to `path` atomically: a temporary file in the same folder, fsync, rename. The temporary
+// file keeps the permissions of an existing `path`. Throws IoError naming `path`.
+void WriteFileAtomic(const std::string& path, const std::string& text) {
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
+  const int fd = mkstemp(tmpl.data());
+  if (fd < 0) throw IoError("cannot write '" + path + "': " + std::strerror(errno));
+  auto fail = [&](const std::string& what) {
+    const std::string why = std::strerror(errno);
+    close(fd);
+    unlink(tmpl.c_str());
+    throw IoError("cannot write '" + path + "': " + what + ": " + why);
+  };
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0)
+    fchmod(fd, st.st_mode & 07777);
+  else
+    fchmod(fd, 0644);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("write");
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) fail("fsync");
+  if (close(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    unlink(tmpl.c_str());
+    throw IoError("cannot write '" + path + "': close: " + why);
+  }
+  if (rename(tmpl.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    unlink(tmpl.c_str());
+    throw IoError("cannot write '" + path + "': rename: " + why);
+  }
+}
+
+// JSON as people write env_config.json: 2-space indent, "key": value, and arrays of plain values on one
+// line ("pos": [0.69, 0.37, 0.28]).
+void DumpReadable(const nlohmann::ordered_json& v, int indent, std::string* out) {
+  const bool object = v.is_object();
+  if (!object && !v.is_array()) {
+    *out += v.dump();
+    return;
+  }
+  if (v.empty()) {
+    *out += object ? "{}" : "[]";
+    return;
+  }
+  bool flat = !object;
+  for (const auto& e : v) flat = flat && !e.is_object() && !e.is_array();
+  if (flat) {
+    *out += "[";
+    for (size_t i = 0; i < v.size(); ++i) *out += (i ? ", " : "") + v[i].dump();
+    *out += "]";
+    return;
+  }
+  *out += object ? "{\n" : "[\n";
+  size_t i = 0;
+  for (auto it = v.begin(); it != v.end(); ++it, ++i) {
+    out->append(indent + 2, ' ');
+    if (object) *out += nlohmann::ordered_json(it.key()).dump() + ": ";
+    DumpReadable(it.value(), indent + 2, out);
+    *out += i + 1 < v.size() ? ",\n" : "\n";
+  }
+  out->append(indent, ' ');
+  *out += object ? "}" : "]";
+}
+
 }  // namespace
+
+std::string UpdateEnvConfigCamera(const std::string& path, const sim::CameraSettings& camera) {
+  const std::string original = ReadText(path, "--env-kwargs-json-path");
+  nlohmann::ordered_json root;
+  try {
+    root = nlohmann::ordered_json::parse(original);
+  } catch (const nlohmann::ordered_json::parse_error& e) {
+    throw ConfigError(path + ": not valid JSON: " + e.what());
+  }
+  if (!root.is_object())
+    throw ConfigError(path + ": expected a JSON object of env settings at the top level");
+  if (!root.contains("base_camera_settings") || !root["base_camera_settings"].is_object())
+    root["base_camera_settings"] = nlohmann::ordered_json::object();
+  auto& c = root["base_camera_settings"];
+  c["pos"] = camera.pos;
+  c["target"] = camera.target;
+  c["fov"] = camera.fov;
+  std::string text;
+  DumpReadable(root, 0, &text);
+  text += "\n";
+  // The result must still be a valid env config (this also checks the camera values).
+  ParseEnvConfig(text, path, fs::path(path).parent_path().string());
+  const std::string backup = path + ".bak";
+  WriteFileAtomic(backup, original);
+  WriteFileAtomic(path, text);
+  return backup;
+}
 
 sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::string& source,
                                     const std::string& base_dir) {
@@ -234,7 +338,7 @@ RobotConfig LoadRobotConfig(const std::string& path) {
   const json root = ParseJson(ReadText(path, "robot config"), path);
   if (!root.is_object()) throw ConfigError(path + ": expected a JSON object");
   Reader r(root, path, "");
-  r.RejectUnknown({"robot", "joint_map"});
+  r.RejectUnknown({"robot", "joint_map", "port", "id", "camera", "max_relative_target"});
   RobotConfig rc;
   if (!r.Has("robot") || !r.At("robot").is_string()) r.Fail("robot", "a robot name such as \"so100\"");
   rc.robot = r.At("robot").get<std::string>();
@@ -251,6 +355,30 @@ RobotConfig LoadRobotConfig(const std::string& path) {
     e.Number("sign", &entry.sign);
     e.Number("offset_deg", &entry.offset_deg);
     rc.joint_map.joints.push_back(entry);
+  }
+  auto text = [&](const Reader& rd, const std::string& key, std::string* out) {
+    if (!rd.Has(key)) return;
+    if (!rd.At(key).is_string()) rd.Fail(key, "a string");
+    *out = rd.At(key).get<std::string>();
+  };
+  text(r, "port", &rc.port);
+  text(r, "id", &rc.id);
+  r.Number("max_relative_target", &rc.max_relative_target_deg);
+  if (rc.max_relative_target_deg < 0) r.Fail("max_relative_target", "a cap in degrees >= 0 (0: none)");
+  if (r.Has("camera")) {
+    if (!r.At("camera").is_object()) r.Fail("camera", "an object {spec, width, height, fps, rotation}");
+    Reader c(r.At("camera"), path, "camera.");
+    c.RejectUnknown({"spec", "width", "height", "fps", "rotation"});
+    text(c, "spec", &rc.camera);
+    double w = rc.camera_width, h = rc.camera_height, rot = rc.camera_rotation;
+    c.Number("width", &w);
+    c.Number("height", &h);
+    c.Number("fps", &rc.camera_fps);
+    c.Number("rotation", &rot);
+    if (w < 1 || h < 1 || w != static_cast<int>(w) || h != static_cast<int>(h))
+      c.Fail("width", "positive whole numbers of pixels for width and height");
+    rc.camera_width = static_cast<int>(w), rc.camera_height = static_cast<int>(h);
+    rc.camera_rotation = static_cast<int>(rot);
   }
   if (rc.robot == "so100") {
     std::vector<std::string> names(so100::kJointNames.begin(), so100::kJointNames.end());

@@ -16,9 +16,27 @@ sim::GraspCubeConfig LoadEnvConfig(const std::string& path);
 sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::string& source,
                                     const std::string& base_dir);
 
+// Writes `camera` as "base_camera_settings": {pos, target, fov} into the env config at `path` (what
+// `sim2real align-camera` saves), keeping every other key of the file and the order of its keys; the file
+// is re-indented (2 spaces, arrays of plain values on one line). The previous bytes are kept in `path`.bak
+// (replacing an older backup). The new text is checked with ParseEnvConfig before anything is written, and
+// both files are written atomically (a temporary file in the same folder, flushed to disk, then renamed).
+// Returns the backup's path. Throws ConfigError naming the file if it is missing, not valid JSON, not an env
+// config, or the camera values are out of range; IoError naming the file if it cannot be written.
+std::string UpdateEnvConfigCamera(const std::string& path, const sim::CameraSettings& camera);
+
 struct RobotConfig {
   std::string robot;  // "so100"
   JointMap joint_map;
+  // Defaults for `eval --real` and the camera tools (each has a flag that overrides it).
+  std::string port = "/dev/ttyACM0";  // "port": the servo bus
+  std::string id = "sim2real_so100";  // "id": the LeRobot calibration id
+  std::string camera = "0";           // "camera": {"spec": index, /dev path, video file or virtual:PATH,
+  int camera_width = 640;             //            "width", "height" (px), "fps", "rotation" (deg)}
+  int camera_height = 480;
+  double camera_fps = 30;
+  int camera_rotation = 0;
+  double max_relative_target_deg = 10;  // "max_relative_target": per-step goal cap, deg (0: none)
 };
 
 // Reads configs/robots/<robot>.json.

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   s2r::app::AddMotorsCommand(app);
   s2r::app::AddVirtualRobotCommand(app);
   s2r::app::AddCalibrateCommand(app);
+  s2r::app::AddAlignCameraCommand(app);
+  s2r::app::AddCaptureBackgroundCommand(app);
   s2r::app::AddBenchCommand(app);
 
   std::vector<std::string> args = s2r::app::NormalizeArgs(argc, argv);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -36,8 +37,10 @@ struct FrameServer::Impl {
   std::thread thread;
 
   mutable std::mutex mu;
-  std::shared_ptr<const Frame> latest;  // guarded by mu; immutable once published
-  uint64_t sequence = 0;                // guarded by mu
+  std::shared_ptr<const Frame> latest;              // guarded by mu; immutable once published
+  uint64_t sequence = 0;                            // guarded by mu
+  std::shared_ptr<const PlaceObjectHandler> place;  // guarded by mu; null: no scene control
+  std::shared_ptr<const SceneStateHandler> scene;   // guarded by mu; null: no scene state
 
   ~Impl() {
     if (thread.joinable()) {
@@ -60,8 +63,11 @@ struct FrameServer::Impl {
     uint8_t request[kFrameRequestBytes];
     std::string why;
     if (!internal::RecvAll(fd, request, sizeof(request), &why)) return false;
-    if (std::memcmp(request, "S2RQ", 4) != 0 || internal::GetU32(request + 4) != kFrameCommandLatest)
-      return false;
+    if (std::memcmp(request, "S2RQ", 4) != 0) return false;
+    const uint32_t command = internal::GetU32(request + 4);
+    if (command == kFrameCommandPlaceObject) return ServePlace(fd, request);
+    if (command == kFrameCommandSceneState) return ServeSceneState(fd);
+    if (command != kFrameCommandLatest) return false;
     std::shared_ptr<const Frame> frame;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -78,6 +84,71 @@ struct FrameServer::Impl {
     }
     if (!internal::SendAll(fd, header, sizeof(header), &why)) return false;
     return !frame || internal::SendAll(fd, frame->image.data(), frame->image.pixels.size(), &why);
+  }
+
+  // Command 2: reads the placement, runs the handler and acknowledges.
+  bool ServePlace(int fd, const uint8_t* head) {
+    uint8_t request[kPlaceRequestBytes];
+    std::memcpy(request, head, kFrameRequestBytes);
+    std::string why;
+    if (!internal::RecvAll(fd, request + kFrameRequestBytes, kPlaceRequestBytes - kFrameRequestBytes, &why))
+      return false;
+    const double x = internal::GetF64(request + 8), y = internal::GetF64(request + 16),
+                 yaw = internal::GetF64(request + 24);
+    std::shared_ptr<const PlaceObjectHandler> handler;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      handler = place;
+    }
+    uint32_t status = kAckPlaced;
+    std::string message;
+    if (!handler || !*handler) {
+      status = kAckNoSceneControl;
+      message = "this frame server has no scene control";
+    } else {
+      try {
+        (*handler)(x, y, yaw);
+      } catch (const std::exception& e) {
+        status = kAckRejected;
+        message = e.what();
+      } catch (...) {
+        status = kAckRejected;
+        message = "placement rejected";
+      }
+    }
+    if (message.size() > kMaxAckMessageBytes) message.resize(kMaxAckMessageBytes);
+    std::vector<uint8_t> ack(kAckHeaderBytes + message.size());
+    std::memcpy(ack.data(), "S2RA", 4);
+    internal::PutU32(ack.data() + 4, status);
+    internal::PutU32(ack.data() + 8, static_cast<uint32_t>(message.size()));
+    std::memcpy(ack.data() + kAckHeaderBytes, message.data(), message.size());
+    return internal::SendAll(fd, ack.data(), ack.size(), &why);
+  }
+
+  // Command 3: the owner's scene state.
+  bool ServeSceneState(int fd) {
+    std::shared_ptr<const SceneStateHandler> handler;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      handler = scene;
+    }
+    uint8_t out[kSceneStateBytes] = {};
+    std::memcpy(out, "S2RS", 4);
+    internal::PutU32(out + 4, 1);
+    if (handler && *handler) {
+      try {
+        const SceneState st = (*handler)();
+        internal::PutU32(out + 4, 0);
+        internal::PutF64(out + 8, st.x);
+        internal::PutF64(out + 16, st.y);
+        internal::PutF64(out + 24, st.z);
+        internal::PutF64(out + 32, st.yaw);
+        internal::PutU32(out + 40, (st.grasped ? 1u : 0u) | (st.success ? 2u : 0u));
+      } catch (...) {  // reported as "no scene control"
+      }
+    }
+    std::string why;
+    return internal::SendAll(fd, out, sizeof(out), &why);
   }
 
   void Loop() {
@@ -164,6 +235,18 @@ void FrameServer::SetFrame(const media::Image& rgb, double timestamp_s) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   frame->sequence = ++impl_->sequence;
   impl_->latest = std::move(frame);
+}
+
+void FrameServer::SetPlaceObjectHandler(PlaceObjectHandler handler) {
+  auto h = handler ? std::make_shared<const PlaceObjectHandler>(std::move(handler)) : nullptr;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->place = std::move(h);
+}
+
+void FrameServer::SetSceneStateHandler(SceneStateHandler handler) {
+  auto h = handler ? std::make_shared<const SceneStateHandler>(std::move(handler)) : nullptr;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->scene = std::move(h);
 }
 
 const std::string& FrameServer::path() const { return impl_->path; }

@@ -16,10 +16,41 @@
 //                 height = 0 and no pixels follow)
 //     24 f64      timestamp_s: capture time on CLOCK_MONOTONIC (NowSeconds()), seconds
 //     32 u8[height * width * 3]  RGB, [height, width, 3], top row first
+//
+// Scene control (command 2, added within version 1; a server without it closes the connection): the
+// virtual robot's stand-in for the human who resets the scene between episodes.
+//   Request, 32 bytes (client -> server):
+//     0  char[4]  "S2RQ"
+//     4  u32      command: 2 = place the object
+//     8  f64      x, m   } the object's centre on the table, in the table (world = robot base) frame the
+//     16 f64      y, m   } env's cube spawn box uses (x forward from the base, y to the left)
+//     24 f64      yaw, rad, about the table normal
+//   Response (server -> client), after the owner's handler returned:
+//     0  char[4]  "S2RA"
+//     4  u32      status: 0 = placed; 1 = this server has no scene control (no handler set);
+//                 2 = the handler rejected the placement (e.g. off the table, non-finite)
+//     8  u32      n, length of the message that follows (at most kMaxAckMessageBytes; 0 when placed)
+//     12 char[n]  the reason, UTF-8
+//   The handler runs on the server's thread, so frames are not served meanwhile.
+//
+// Scene state (command 3, within version 1): ground truth the virtual robot knows and a real scene does
+// not (the real-robot evaluation counts successes with it when it runs against the virtual robot).
+//   Request, 8 bytes: "S2RQ", u32 command 3.
+//   Response, 48 bytes:
+//     0  char[4]  "S2RS"
+//     4  u32      status: 0 = state follows; 1 = no scene control (the fields are 0)
+//     8  f64      object x, m   (table frame, as command 2)
+//     16 f64      object y, m
+//     24 f64      object z, m   (its centre)
+//     32 f64      object yaw, rad
+//     40 u32      flags: bit 0 = grasped, bit 1 = task success (the env's own success test)
+//     44 u32      0
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "camera/camera.h"
@@ -31,6 +62,26 @@ inline constexpr uint32_t kFrameCommandLatest = 1;
 inline constexpr int kFrameRequestBytes = 8;
 inline constexpr int kFrameHeaderBytes = 32;
 inline constexpr int kMaxFrameSide = 16384;  // pixels; a larger size in a header is a protocol error
+inline constexpr uint32_t kFrameCommandPlaceObject = 2;
+inline constexpr int kPlaceRequestBytes = 32;
+inline constexpr int kAckHeaderBytes = 12;
+inline constexpr uint32_t kAckPlaced = 0;
+inline constexpr uint32_t kAckNoSceneControl = 1;
+inline constexpr uint32_t kAckRejected = 2;
+inline constexpr uint32_t kMaxAckMessageBytes = 4096;
+
+// Places the scene's object at (x, y) m with `yaw` rad (see the protocol above). Throws (any
+// std::exception) to reject the placement; what() goes back to the client.
+using PlaceObjectHandler = std::function<void(double x, double y, double yaw)>;
+
+struct SceneState {
+  double x = 0, y = 0, z = 0, yaw = 0;  // the object's pose, m and rad
+  bool grasped = false;
+  bool success = false;  // the task's success condition, evaluated by the scene's owner
+};
+inline constexpr uint32_t kFrameCommandSceneState = 3;
+inline constexpr int kSceneStateBytes = 48;
+using SceneStateHandler = std::function<SceneState()>;
 
 // Serves the latest frame to any number of clients from one thread.
 class FrameServer {
@@ -50,6 +101,12 @@ class FrameServer {
   void SetFrame(const media::Image& rgb, double timestamp_s);
   void SetFrame(const media::Image& rgb) { SetFrame(rgb, NowSeconds()); }
 
+  // Sets (or, with an empty function, clears) the handler of command 2. Thread-safe; the handler is
+  // called on the server's thread, one request at a time, and must not call back into this server.
+  void SetPlaceObjectHandler(PlaceObjectHandler handler);
+  // The same for command 3 (scene state).
+  void SetSceneStateHandler(SceneStateHandler handler);
+
   const std::string& path() const;
   uint64_t frames_set() const;  // the sequence number of the latest frame (0 = none yet)
 
@@ -57,6 +114,18 @@ class FrameServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Asks the frame server at `socket_path` to place its object at (x, y) m with `yaw` rad (command 2) and
+// waits up to `timeout_s` for the acknowledgement. Throws std::invalid_argument for a non-finite value
+// (nothing sent), IoError for an impossible socket path, and CameraError naming the socket when no server
+// answers, it has no scene control (an old server closing the connection counts as that) or the owner
+// rejected the placement (the message carries its reason).
+void PlaceObjectVirtual(const std::string& socket_path, double x, double y, double yaw,
+                        double timeout_s = 5.0);
+
+// Asks the frame server at `socket_path` for its scene state (command 3). Returns nullopt when the server
+// has no scene control; throws CameraError naming the socket when no server answers within timeout_s.
+std::optional<SceneState> QuerySceneVirtual(const std::string& socket_path, double timeout_s = 2.0);
 
 // The client: a camera reading frames from a FrameServer. Spec `virtual:PATH`.
 class VirtualCamera : public Camera {

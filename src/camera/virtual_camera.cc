@@ -1,11 +1,14 @@
-// VirtualCamera: the client side of the frame protocol in frame_server.h.
+// VirtualCamera and PlaceObjectVirtual: the client side of the frame protocol in frame_server.h.
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "camera/cv_convert.h"
@@ -28,6 +31,93 @@ std::string Seconds(double s) {
 void SleepSeconds(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
 }  // namespace
+
+namespace {
+
+// Connects to a scene server, retrying while it is starting, and sets the socket's I/O timeouts to what is
+// left of the deadline. Throws CameraError naming `label`.
+int ConnectScene(const std::string& socket_path, const std::string& label, double timeout_s,
+                 double deadline) {
+  const sockaddr_un addr = internal::UnixAddress(socket_path);  // IoError for an impossible path
+  int fd = -1;
+  std::string why;
+  for (;;) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw CameraError(label + ": socket: " + std::strerror(errno));
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) break;
+    why = std::string("connect: ") + std::strerror(errno);
+    ::close(fd);
+    fd = -1;
+    if (NowSeconds() >= deadline)
+      throw CameraError(label + ": no server within " + Seconds(timeout_s) + " (" + why +
+                        "); is the virtual robot running?");
+    SleepSeconds(0.01);
+  }
+  internal::SetTimeouts(fd, std::max(0.05, deadline - NowSeconds()));
+  return fd;
+}
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+}  // namespace
+
+std::optional<SceneState> QuerySceneVirtual(const std::string& socket_path, double timeout_s) {
+  const std::string label = "virtual robot scene at " + socket_path;
+  const double deadline = NowSeconds() + std::max(0.0, timeout_s);
+  FdCloser closer{ConnectScene(socket_path, label, timeout_s, deadline)};
+  uint8_t request[kFrameRequestBytes];
+  std::memcpy(request, "S2RQ", 4);
+  internal::PutU32(request + 4, kFrameCommandSceneState);
+  uint8_t out[kSceneStateBytes];
+  std::string why;
+  if (!internal::SendAll(closer.fd, request, sizeof(request), &why) ||
+      !internal::RecvAll(closer.fd, out, sizeof(out), &why))
+    throw CameraError(label + ": no scene state (" + why + "); the server may be an older sim2real");
+  if (std::memcmp(out, "S2RS", 4) != 0) throw CameraError(label + ": protocol error in the scene state");
+  if (internal::GetU32(out + 4) != 0) return std::nullopt;
+  SceneState st;
+  st.x = internal::GetF64(out + 8), st.y = internal::GetF64(out + 16), st.z = internal::GetF64(out + 24);
+  st.yaw = internal::GetF64(out + 32);
+  const uint32_t flags = internal::GetU32(out + 40);
+  st.grasped = flags & 1u, st.success = flags & 2u;
+  return st;
+}
+
+void PlaceObjectVirtual(const std::string& socket_path, double x, double y, double yaw, double timeout_s) {
+  if (!std::isfinite(x) || !std::isfinite(y) || !std::isfinite(yaw))
+    throw std::invalid_argument("PlaceObjectVirtual: x, y and yaw must be finite");
+  const std::string label = "virtual robot scene at " + socket_path;
+  const double deadline = NowSeconds() + std::max(0.0, timeout_s);
+  FdCloser closer{ConnectScene(socket_path, label, timeout_s, deadline)};
+  const int fd = closer.fd;
+  std::string why;
+  uint8_t request[kPlaceRequestBytes];
+  std::memcpy(request, "S2RQ", 4);
+  internal::PutU32(request + 4, kFrameCommandPlaceObject);
+  internal::PutF64(request + 8, x);
+  internal::PutF64(request + 16, y);
+  internal::PutF64(request + 24, yaw);
+  uint8_t ack[kAckHeaderBytes];
+  if (!internal::SendAll(fd, request, sizeof(request), &why))
+    throw CameraError(label + ": cannot send the placement (" + why + ")");
+  if (!internal::RecvAll(fd, ack, sizeof(ack), &why))
+    throw CameraError(label + ": no acknowledgement (" + why +
+                      "); the server may not support scene control (an older sim2real?)");
+  const uint32_t status = internal::GetU32(ack + 4), n = internal::GetU32(ack + 8);
+  if (std::memcmp(ack, "S2RA", 4) != 0 || n > kMaxAckMessageBytes)
+    throw CameraError(label + ": protocol error (not a sim2real frame server with scene control)");
+  std::string message(n, '\0');
+  if (n > 0 && !internal::RecvAll(fd, message.data(), n, &why))
+    throw CameraError(label + ": acknowledgement cut short (" + why + ")");
+  if (status == kAckPlaced) return;
+  if (status == kAckNoSceneControl)
+    throw CameraError(label + ": the server has no scene control (" + message + ")");
+  throw CameraError(label + ": placement (" + std::to_string(x) + ", " + std::to_string(y) + ", yaw " +
+                    std::to_string(yaw) + ") rejected: " + message);
+}
 
 VirtualCamera::VirtualCamera(const std::string& socket_path, const CameraOptions& options)
     : Camera("virtual:" + socket_path),

@@ -1,0 +1,187 @@
+#include "app/real_eval_cmd.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/config_load.h"
+#include "app/sim_eval.h"
+#include "camera/frame_server.h"
+#include "camera/open_camera.h"
+#include "core/error.h"
+#include "deploy/real_eval.h"
+#include "hw/calibration.h"
+#include "rl/policy.h"
+#include "sim/scripted_grasp.h"
+
+namespace s2r::app {
+
+namespace {
+
+void Say(const std::string& line) { std::fprintf(stderr, "sim2real: %s\n", line.c_str()); }
+
+// Waits for a line on stdin; false if a stop was requested (Ctrl+C) or stdin closed.
+bool WaitEnter(const std::string& prompt) {
+  std::fprintf(stderr, "%s\n", prompt.c_str());
+  for (;;) {
+    if (deploy::StopRequested()) return false;
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    const int r = poll(&p, 1, 100);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;
+    char c;
+    for (;;) {
+      const ssize_t n = read(STDIN_FILENO, &c, 1);
+      if (n < 0 && errno == EINTR) {
+        if (deploy::StopRequested()) return false;
+        continue;
+      }
+      if (n <= 0) return false;  // stdin closed: nobody can confirm
+      if (c == '\n') return true;
+    }
+  }
+}
+
+}  // namespace
+
+int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
+  if (f.scripted == !f.checkpoint.empty())
+    throw ConfigError("eval --real: pass either --checkpoint PATH or --scripted");
+  const std::string robot_cfg_path =
+      f.robot_config.empty() ? DefaultRobotConfigPath("so100") : f.robot_config;
+  const RobotConfig rc = LoadRobotConfig(robot_cfg_path);
+
+  // The twin: the env config with the policy's obs mode and sensor size, no domain randomization.
+  sim::GraspCubeConfig cfg = BuildEnvConfig(env_flags);
+  std::unique_ptr<rl::Policy> policy;
+  cfg.obs_mode = sim::ObsMode::kRgb;
+  if (policy = f.scripted ? nullptr : rl::LoadPolicy(f.checkpoint); policy) {
+    const rl::CheckpointMeta& m = policy->meta();
+    RequireCompatible(m, env_flags.env_id, "", "--checkpoint " + f.checkpoint);
+    if (m.obs_mode != "rgb")
+      throw ConfigError("--checkpoint " + f.checkpoint +
+                        ": a state-observation policy needs the cube's pose, which the real robot cannot "
+                        "measure; train with --obs-mode rgb");
+    cfg.sensor_width = m.image_width, cfg.sensor_height = m.image_height;
+  }
+  cfg.domain_randomization = false;
+  cfg.Validate("eval --real");
+  auto cfg_ptr = std::make_shared<const sim::GraspCubeConfig>(cfg);
+  auto twin = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
+
+  // The robot: calibration, connect, configure (all six joints in degrees, as ManiSkill's real agent).
+  hw::So100FollowerConfig rcfg;
+  rcfg.port = f.robot_port.empty() ? rc.port : f.robot_port;
+  rcfg.id = f.robot_id.empty() ? rc.id : f.robot_id;
+  rcfg.gripper_norm_mode = hw::MotorNormMode::kDegrees;
+  rcfg.max_relative_target =
+      rc.max_relative_target_deg > 0
+          ? std::optional(hw::So100FollowerConfig::UniformCap(rc.max_relative_target_deg))
+          : std::nullopt;
+  const std::optional<std::filesystem::path> cal_dir =
+      f.calibration_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(f.calibration_dir);
+  const hw::LoadedCalibration cal = hw::LoadFollowerCalibration(rcfg.id, cal_dir);
+  hw::So100Follower robot(rcfg, cal.calibration);
+  deploy::InstallStopHandler();
+  robot.Connect();
+  robot.Configure();
+  Say("robot on " + rcfg.port + " (calibration " + cal.path.string() + ")");
+
+  camera::CameraOptions copt;
+  copt.width = rc.camera_width, copt.height = rc.camera_height, copt.fps = rc.camera_fps;
+  copt.rotation = rc.camera_rotation;
+  const std::string spec = f.camera.empty() ? rc.camera : f.camera;
+  std::unique_ptr<camera::Camera> cam;
+  try {
+    cam = camera::OpenCamera(spec, copt);
+  } catch (const ConfigError&) {  // a virtual camera or a video file has its own size
+    copt.width = copt.height = 0;
+    cam = camera::OpenCamera(spec, copt);
+  }
+
+  deploy::RealEnvConfig ecfg;
+  ecfg.control_freq = f.control_freq;
+  ecfg.joint_map = rc.joint_map;
+  ecfg.warn = Say;
+  deploy::RealGraspCubeEnv env(std::move(twin), robot, cam.get(), ecfg);
+
+  std::unique_ptr<sim::ScriptedGrasp> scripted;
+  if (f.scripted) scripted = std::make_unique<sim::ScriptedGrasp>(env.twin().model());
+  const bool deterministic = !f.sample_actions;
+  deploy::RealActFn act = [&](const float* obs, const uint8_t* image, float* action) {
+    if (scripted)
+      scripted->Act(env.twin(), action);
+    else
+      policy->Act(obs, image, 1, deterministic, action);
+  };
+  deploy::RealEvalIo io;
+  io.wait_enter = WaitEnter;
+  io.info = Say;
+  // A person resets the scene on a real arm; the virtual robot's scene socket does it for tests and for
+  // users without an arm, and also tells whether the task succeeded.
+  const std::string virtual_prefix = "virtual:";
+  const bool virtual_scene = spec.rfind(virtual_prefix, 0) == 0;
+  const std::string scene_socket = virtual_scene ? spec.substr(virtual_prefix.size()) : "";
+  io.reset_scene = [&](const deploy::SceneRequest& s) {
+    if (virtual_scene) {
+      camera::PlaceObjectVirtual(scene_socket, s.cube_x, s.cube_y, s.cube_yaw);
+      return;
+    }
+    char msg[200];
+    std::snprintf(msg, sizeof(msg),
+                  "place the cube at x=%.3f m, y=%.3f m (robot base frame), yaw %.0f deg, then press Enter",
+                  s.cube_x, s.cube_y, s.cube_yaw * 180.0 / M_PI);
+    if (!WaitEnter(msg)) deploy::RequestStop();
+  };
+  if (virtual_scene) {
+    io.success = [&]() -> std::optional<bool> {
+      const auto st = camera::QuerySceneVirtual(scene_socket);
+      return st ? std::optional<bool>(st->success) : std::nullopt;
+    };
+  }
+  deploy::RealEvalOptions o;
+  o.num_episodes = f.num_episodes;
+  o.max_episode_steps = f.max_episode_steps;
+  o.continuous = f.continuous_eval;
+  o.record_dir = f.record_dir;
+
+  deploy::RealEvalResult r;
+  {
+    deploy::ReturnToRestGuard guard(env, robot, o.rest_timeout_s, Say);  // also on exceptions
+    r = deploy::RunRealEval(
+        env, act,
+        [&] {
+          if (scripted) scripted->Reset();
+        },
+        o, io);
+  }
+  robot.Disconnect();  // torque off (again) and close the port
+  Say(r.interrupted ? "stopped: the arm is at rest and torque is off"
+                    : "done: the arm is at rest and torque is off");
+
+  nlohmann::json out = {{"episodes", r.episodes},
+                        {"steps", r.steps},
+                        {"success_rate", r.success_known && r.episodes > 0
+                                             ? nlohmann::json(static_cast<double>(r.successes) / r.episodes)
+                                             : nlohmann::json(nullptr)},
+                        {"overruns", r.overruns},
+                        {"interrupted", r.interrupted},
+                        {"videos", r.videos}};
+  if (f.json) {
+    std::cout << out.dump() << "\n";
+  } else {
+    std::printf("real evaluation: %d episodes, %d steps", r.episodes, r.steps);
+    if (r.success_known && r.episodes > 0)
+      std::printf(", success %.2f", static_cast<double>(r.successes) / r.episodes);
+    std::printf("%s\n", r.interrupted ? " (stopped by Ctrl+C)" : "");
+  }
+  return r.interrupted ? 130 : 0;
+}
+
+}  // namespace s2r::app
