@@ -15,6 +15,7 @@ void AddEvalCommand(CLI::App& app);
 void AddMotorsCommand(CLI::App& app);
 void AddVirtualRobotCommand(CLI::App& app);
 void AddCalibrateCommand(CLI::App& app);
+void AddCompareRunsCommand(CLI::App& app);
 void AddAlignCameraCommand(CLI::App& app);
 void AddCaptureBackgroundCommand(CLI::App& app);
 
