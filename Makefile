@@ -14,9 +14,9 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until the learning issue lands, the main job is the scripted grasp controller on the default env.
+# The main job: a ~10-minute state-observation PPO run, then an evaluation of its final checkpoint.
 demo: build
-	$(BUILD)/sim2real scripted --env-id SO100GraspCube-v1 --num-episodes 200 --seed 1
+	bash scripts/demo.sh $(BUILD)/sim2real
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

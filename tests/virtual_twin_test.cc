@@ -213,6 +213,38 @@ TEST_F(TwinTest, TorqueOffLetsTheArmSagAndStopsTrackingGoals) {
   EXPECT_NEAR(twin_->qpos()[1], held[1], 0.01);
 }
 
+TEST_F(TwinTest, AStalledJointReportsOverloadInTheErrorByte) {
+  auto follower = MakeFollower();
+  follower->Connect();
+  follower->Configure();
+  Sleep(0.3);
+  follower->ReadPositions();
+  for (uint8_t e : follower->last_servo_errors()) EXPECT_EQ(e, 0) << "no error while holding the rest pose";
+  // Drive the arm down into the table: shoulder_lift's goal lies past where the gripper meets the table
+  // top, so that servo pushes at its torque limit without moving (a stall).
+  const hw::JointValues rest = follower->ReadPositions();
+  hw::JointValues goal = rest;
+  goal[1] += 75;
+  for (int k = 0; k < 20; ++k) {  // max_relative_target: walk there in capped steps
+    follower->SendGoal(goal);
+    Sleep(0.05);
+  }
+  Sleep(1.0);
+  follower->ReadPositions();
+  const auto& err = follower->last_servo_errors();
+  ASSERT_EQ(err.size(), 6u);
+  EXPECT_TRUE(err[1] & hw::feetech::kErrOverload) << "shoulder_lift ERR byte " << int(err[1]);
+  EXPECT_EQ(err[0] & hw::feetech::kErrOverload, 0) << "shoulder_pan only holds";
+  // Released, the bit clears.
+  goal = rest;
+  for (int k = 0; k < 20; ++k) {
+    follower->SendGoal(goal);
+    Sleep(0.05);
+  }
+  follower->ReadPositions();
+  EXPECT_EQ(follower->last_servo_errors()[1] & hw::feetech::kErrOverload, 0);
+}
+
 TEST_F(TwinTest, VirtualCameraMatchesTheSimsOwnSensorRender) {
   TwinCameraServer server(twin_, {.socket_path = (dir_.path / "cam.sock").string()});
   EXPECT_GE(server.frames_set(), 1u);

@@ -21,9 +21,11 @@ void AddEvalCommand(CLI::App& app) {
       "Evaluate a checkpoint (PPO or FPO, recognised by itself) in simulation, or with --real on the arm");
   AddEnvFlags(cmd, &env, false);
   cmd->add_option("--checkpoint", opt.checkpoint, "checkpoint (.pt) from sim2real train");
-  cmd->add_option("--num-episodes", opt.num_episodes, "episodes (--real: 0 runs until Ctrl+C)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+  static CLI::Option* episodes_flag = nullptr;
+  episodes_flag =
+      cmd->add_option("--num-episodes", opt.num_episodes, "episodes (--real: default and 0 run until Ctrl+C)")
+          ->capture_default_str()
+          ->check(CLI::NonNegativeNumber);
   cmd->add_option("--num-envs", opt.num_envs, "parallel envs (simulation)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -66,7 +68,7 @@ void AddEvalCommand(CLI::App& app) {
       return;
     }
     real.checkpoint = opt.checkpoint;
-    real.num_episodes = opt.num_episodes == 16 ? 0 : opt.num_episodes;  // 16 is the sim default
+    real.num_episodes = episodes_flag->count() > 0 ? opt.num_episodes : 0;  // on the arm: until Ctrl+C
     real.sample_actions = stochastic;
     real.record_dir = opt.record_dir;
     real.seed = opt.seed;

@@ -19,7 +19,9 @@ namespace {
 
 constexpr double kTicksPerDegree = hw::kMaxRes / 360.0;  // LeRobot's 4095 / 360
 constexpr double kRadToDeg = 180.0 / so100::kPi;
-constexpr double kCurrentPerLoad = 0.3;  // Present_Current units per 0.1 % load (rough: 2 A at 100 %)
+constexpr double kOverloadFraction = 0.95;  // of the actuator's force limit
+constexpr double kOverloadSeconds = 0.5;    // s at that load before the overload bit is set
+constexpr double kCurrentPerLoad = 0.3;     // Present_Current units per 0.1 % load (rough: 2 A at 100 %)
 
 void ValidateJointMap(const JointMap& map) {
   map.Validate(std::vector<std::string>(so100::kJointNames.begin(), so100::kJointNames.end()),
@@ -242,6 +244,16 @@ hw::feetech::ServoState TwinMotionModel::Advance(int index, const hw::feetech::S
   if (jt.torque) {
     const double f = d->actuator_force[ids.actuator[index]] / force_limit_[index];
     st.load = static_cast<int>(std::lround(std::clamp(sign * f, -1.0, 1.0) * 1000.0));
+    // Overload: pushing at (nearly) full torque for longer than the protection time sets the ERR byte's
+    // overload bit, as a stalled STS3215 reports it (the torque reduction that follows is not modelled).
+    if (std::abs(f) >= kOverloadFraction) {
+      if (jt.saturated_since < 0) jt.saturated_since = now_s;
+      if (now_s - jt.saturated_since >= kOverloadSeconds) st.error_bits |= hw::feetech::kErrOverload;
+    } else {
+      jt.saturated_since = -1;
+    }
+  } else {
+    jt.saturated_since = -1;
   }
   st.current = static_cast<int>(std::lround(std::abs(st.load) * kCurrentPerLoad));
   return st;

@@ -140,6 +140,7 @@ class TwinMotionModel final : public hw::feetech::MotionModel {
     bool torque = false;  // the host's Torque_Enable
     double target = 0;    // rad, the PD target with torque on
     bool actuator_on = true;
+    double saturated_since = -1;  // s (host clock): since when the actuator has pushed at its limit
   };
   void StepLocked(int steps);
   void ApplyDrivesLocked();
