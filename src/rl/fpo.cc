@@ -12,7 +12,6 @@
 
 #include "rl/flow_agent.h"
 #include "rl/fpo_loss.h"
-#include "rl/gae.h"
 #include "rl/train.h"
 #include "rl/train_session.h"
 
@@ -60,6 +59,11 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
     return agent->Sample(agent->Features(o, img), x0, K);
   };
 
+  // The critic on observations (the bootstrap at episode ends and after the rollout).
+  const TrainSession::ValueFn value_of = [&](const torch::Tensor& obs, const torch::Tensor& image) {
+    return agent->Value(agent->Features(obs, image));
+  };
+
   for (int64_t iteration = run.start_iteration; iteration <= cfg.num_iterations; ++iteration) {
     // ------------------------------------------------------------ evaluate (and checkpoint)
     if (run.EvalDue(iteration)) run.Evaluate(iteration, true, eval_act);
@@ -75,9 +79,7 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
       run.global_step += N;
       const auto o = run.Obs(envs.obs());
       const auto img = run.Image(envs.image());
-      st.obs[t].copy_(o);
-      if (rgb) st.images[t].copy_(img);
-      st.dones[t].copy_(next_done);
+      run.StoreObs(st, t, o, img, next_done);
       {
         torch::NoGradGuard no_grad;
         const auto f = agent->Features(o, img);
@@ -92,29 +94,12 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
         std::memcpy(action_buf.data(), sent.data_ptr<float>(), sizeof(float) * action_buf.size());
       }
       envs.Step(action_buf.data());
-      st.rewards[t].copy_(torch::from_blob(const_cast<float*>(envs.reward()), {N}).to(device) *
-                          cfg.reward_scale);
-      const std::vector<int64_t> done_idx = run.AfterStep(next_done);  // also logs train/*
-      if (!done_idx.empty()) {
-        // Bootstrap from the final observation of every episode that just ended.
-        torch::NoGradGuard no_grad;
-        const auto idx = torch::tensor(done_idx, torch::kLong).to(device);
-        const auto fo = run.Obs(envs.final_obs()).index_select(0, idx);
-        const auto fi = rgb ? run.Image(envs.final_image()).index_select(0, idx) : torch::Tensor();
-        st.final_values[t].index_put_({idx}, agent->Value(agent->Features(fo, fi)));
-      }
+      run.StoreStepResult(st, t, next_done, value_of);  // rewards, train/*, bootstrap values
     }
     const double rollout_time = Since(t_rollout);
 
     // ------------------------------------------------------------ GAE
-    torch::Tensor advantages, returns;
-    {
-      torch::NoGradGuard no_grad;
-      const auto next_value = agent->Value(agent->Features(run.Obs(envs.obs()), run.Image(envs.image())));
-      advantages = ComputeGae(st.rewards, st.values, st.dones, st.final_values, next_value,
-                              next_done.to(device), cfg.gamma, cfg.gae_lambda, cfg.finite_horizon_gae);
-      returns = advantages + st.values;
-    }
+    const auto [advantages, returns] = run.Advantages(st, next_done, value_of);
 
     // ------------------------------------------------------------ update
     const auto t_update = Clock::now();

@@ -8,6 +8,7 @@
 
 #include "rl/checkpoint.h"
 #include "rl/evaluate.h"
+#include "rl/gae.h"
 
 namespace fs = std::filesystem;
 
@@ -87,7 +88,39 @@ torch::Tensor TrainSession::Image(const uint8_t* p, int n) const {
   return torch::from_blob(const_cast<uint8_t*>(p), {n < 0 ? N : n, H, W, 3}, torch::kUInt8).to(device);
 }
 
-std::vector<int64_t> TrainSession::AfterStep(torch::Tensor& next_done) {
+void TrainSession::StoreObs(RolloutStorage& st, int t, const torch::Tensor& obs, const torch::Tensor& image,
+                            const torch::Tensor& next_done) {
+  st.obs[t].copy_(obs);
+  if (rgb) st.images[t].copy_(image);
+  st.dones[t].copy_(next_done);
+}
+
+void TrainSession::StoreStepResult(RolloutStorage& st, int t, torch::Tensor& next_done,
+                                   const ValueFn& value_of) {
+  st.rewards[t].copy_(torch::from_blob(const_cast<float*>(envs_.reward()), {N}).to(device) *
+                      cfg.reward_scale);
+  const std::vector<int64_t> done_idx = RecordEpisodes(next_done);
+  if (done_idx.empty()) return;
+  // Bootstrap from the final observation of every episode that just ended.
+  torch::NoGradGuard no_grad;
+  const auto idx = torch::tensor(done_idx, torch::kLong).to(device);
+  const auto fo = Obs(envs_.final_obs()).index_select(0, idx);
+  const auto fi = rgb ? Image(envs_.final_image()).index_select(0, idx) : torch::Tensor();
+  st.final_values[t].index_put_({idx}, value_of(fo, fi));
+}
+
+std::pair<torch::Tensor, torch::Tensor> TrainSession::Advantages(const RolloutStorage& st,
+                                                                 const torch::Tensor& next_done,
+                                                                 const ValueFn& value_of) {
+  torch::NoGradGuard no_grad;
+  const auto next_value = value_of(Obs(envs_.obs()), Image(envs_.image()));
+  auto advantages = ComputeGae(st.rewards, st.values, st.dones, st.final_values, next_value,
+                               next_done.to(device), cfg.gamma, cfg.gae_lambda, cfg.finite_horizon_gae);
+  auto returns = advantages + st.values;
+  return {advantages, returns};
+}
+
+std::vector<int64_t> TrainSession::RecordEpisodes(torch::Tensor& next_done) {
   std::vector<int64_t> done_idx;
   float* next_done_p = next_done.data_ptr<float>();
   double sum_ret = 0, sum_len = 0, sum_rew = 0, sum_once = 0, sum_end = 0;

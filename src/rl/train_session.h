@@ -52,9 +52,18 @@ class TrainSession {
   torch::Tensor Obs(const float* p, int n = -1) const;
   torch::Tensor Image(const uint8_t* p, int n = -1) const;
 
-  // Call after envs.Step(): writes train/* for the episodes that ended, sets next_done [N] (CPU float)
-  // and returns the indices of the envs whose episode ended (their final_obs is valid).
-  std::vector<int64_t> AfterStep(torch::Tensor& next_done);
+  // Rollout step t, before acting: stores the observation (and image) and the done flags of step t.
+  void StoreObs(RolloutStorage& st, int t, const torch::Tensor& obs, const torch::Tensor& image,
+                const torch::Tensor& next_done);
+  // Rollout step t, after envs.Step(): stores the scaled rewards, writes train/* for the episodes that
+  // ended, sets next_done [N] (CPU float), and bootstraps st.final_values[t] from the final observations
+  // of those episodes with value_of(final obs [k, D], final image or undefined) -> [k].
+  using ValueFn = std::function<torch::Tensor(const torch::Tensor& obs, const torch::Tensor& image)>;
+  void StoreStepResult(RolloutStorage& st, int t, torch::Tensor& next_done, const ValueFn& value_of);
+  // GAE over the rollout (cfg's gamma, lambda, finite-horizon variant), bootstrapped with value_of on
+  // the observation after it. Returns {advantages, returns}, each [T, N].
+  std::pair<torch::Tensor, torch::Tensor> Advantages(const RolloutStorage& st, const torch::Tensor& next_done,
+                                                     const ValueFn& value_of);
 
   // With cfg.anneal_lr, sets the optimizer's learning rate to lr * (1 - (iteration - 1) / iterations).
   void AnnealLearningRate(int64_t iteration);
@@ -82,6 +91,7 @@ class TrainSession {
   RunLog log;
 
  private:
+  std::vector<int64_t> RecordEpisodes(torch::Tensor& next_done);  // train/*; returns the done envs
   void SaveCheckpointAs(const std::string& name, int64_t iterations_done);
   std::string run_dir_;
   EnvBatch& envs_;
