@@ -150,6 +150,40 @@ TEST(RealEvalTest, CtrlCReturnsTheArmToRestAndTurnsTorqueOffOnEveryServo) {
   fs::remove_all(root);
 }
 
+TEST(RealEvalTest, ATrainedPixelPolicyRunsOnTheVirtualRobotAndStatePoliciesAreRefused) {
+  const fs::path root = TempRoot("policy");
+  fs::create_directories(root);
+  // A tiny pixel policy (40x40 camera) and a tiny state policy, trained for a few hundred steps.
+  std::ofstream(root / "small_camera.json") << R"({"sensor_configs": {"width": 40, "height": 40}})";
+  const std::string train =
+      "train --ppo.num-envs 4 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 "
+      "--ppo.num-eval-envs 2"
+      " --ppo.num-eval-steps 4 --ppo.threads 2 --ppo.no-capture-video --json --runs-dir " +
+      root.string();
+  const auto rgb =
+      Sim2real(train + " --obs-mode rgb --env-kwargs-json-path " + (root / "small_camera.json").string() +
+               " --ppo.total-timesteps 64 --ppo.exp-name rgb");
+  ASSERT_EQ(rgb.code, 0) << rgb.out;
+  const auto state = Sim2real(train + " --obs-mode state --ppo.total-timesteps 64 --ppo.exp-name state");
+  ASSERT_EQ(state.code, 0) << state.out;
+
+  VirtualRobot robot(root / "vr");
+  ASSERT_TRUE(robot.ready());
+  // The policy sees the virtual camera's 640x480 frame cropped and resized to its 40x40 input.
+  const auto r =
+      Sim2real("eval" + robot.RealFlags() + " --checkpoint " + (root / "rgb/final_ckpt.pt").string() +
+               " --num-episodes 1 --max-episode-steps 6 --control-freq 20 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const json j = LastJsonLine(r.out);
+  EXPECT_EQ(j["episodes"], 1);
+  EXPECT_EQ(j["steps"], 6);
+  const auto refused = Sim2real("eval" + robot.RealFlags() + " --checkpoint " +
+                                (root / "state/final_ckpt.pt").string() + " --num-episodes 1");
+  EXPECT_EQ(refused.code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("cannot measure"), std::string::npos) << refused.out;
+  fs::remove_all(root);
+}
+
 TEST(RealEvalTest, BadInputNamesTheFlag) {
   const auto both = Sim2real("eval --real --scripted --checkpoint x.pt --robot-port /nonexistent");
   EXPECT_EQ(both.code, 2);
