@@ -75,7 +75,7 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   auto cfg_ptr = std::make_shared<const sim::GraspCubeConfig>(cfg);
   auto twin = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
 
-  // The robot: calibration, connect, configure (all six joints in degrees, as ManiSkill's real agent).
+  // The robot's settings and calibration file (all six joints in degrees, as ManiSkill's real agent).
   hw::So100FollowerConfig rcfg;
   rcfg.port = f.robot_port.empty() ? rc.port : f.robot_port;
   rcfg.id = f.robot_id.empty() ? rc.id : f.robot_id;
@@ -87,12 +87,8 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   const std::optional<std::filesystem::path> cal_dir =
       f.calibration_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(f.calibration_dir);
   const hw::LoadedCalibration cal = hw::LoadFollowerCalibration(rcfg.id, cal_dir);
-  hw::So100Follower robot(rcfg, cal.calibration);
-  deploy::InstallStopHandler();
-  robot.Connect();
-  robot.Configure();
-  Say("robot on " + rcfg.port + " (calibration " + cal.path.string() + ")");
 
+  // The camera before the arm: if it fails, the arm has not been touched (no torque on, nothing to undo).
   camera::CameraOptions copt;
   copt.width = rc.camera_width, copt.height = rc.camera_height, copt.fps = rc.camera_fps;
   copt.rotation = rc.camera_rotation;
@@ -104,6 +100,13 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
     copt.width = copt.height = 0;
     cam = camera::OpenCamera(spec, copt);
   }
+
+  // Then the arm: connect and configure (torque on, holding where it is).
+  hw::So100Follower robot(rcfg, cal.calibration);
+  deploy::InstallStopHandler();
+  robot.Connect();
+  robot.Configure();
+  Say("robot on " + rcfg.port + " (calibration " + cal.path.string() + ")");
 
   deploy::RealEnvConfig ecfg;
   ecfg.control_freq = f.control_freq;
