@@ -8,6 +8,7 @@ TOTAL=${1:-2_000_000}
 ENVS=${2:-64}
 BIN=${BIN:-build/sim2real}
 mkdir -p runs
+rm -rf runs/ppo-rgb-bench  # a fresh run: metrics of an earlier one would mix into the medians
 "$BIN" train --algo ppo --env-id="SO100GraspCube-v1" --env-kwargs-json-path=env_config.json \
   --ppo.seed=3 --ppo.num_envs="$ENVS" --ppo.num-steps=16 --ppo.update_epochs=8 --ppo.num_minibatches=8 \
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.9 --ppo.num_eval_envs=8 --ppo.num-eval-steps=64 \
