@@ -226,7 +226,15 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   EXPECT_LE(ej["success_once"].get<double>(), 1.0);
   EXPECT_EQ(ej["episode_len"], 64);
 
-  // Resume continues the step counter and the same logs.
+  // Resume continues the step counter, the same logs and the running time totals.
+  auto total_at = [&](int64_t step) {
+    double v = -1;
+    for (const auto& row : metrics::ReadCsvLog((root / "st/metrics.csv").string()))
+      if (row.tag == "time/total_rollout+update_time" && row.step == step) v = row.value;
+    return v;
+  };
+  const double first_total = total_at(640);
+  ASSERT_GT(first_total, 0);
   const CliRun r = Sim2real("train --obs-mode state --resume-training --checkpoint " +
                             (root / "st/final_ckpt.pt").string() +
                             " --ppo.total-timesteps 1280 --ppo.no-capture-video" + common);
@@ -237,6 +245,8 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   for (const auto& row : metrics::ReadCsvLog((root / "st/metrics.csv").string()))
     max_step = std::max(max_step, row.step);
   EXPECT_EQ(max_step, 1280);
+  // Its first iteration (step 704) already carries the first run's 10 iterations of time.
+  EXPECT_GT(total_at(704), first_total) << "the resumed run adds to the first run's time totals";
 
   // A checkpoint from another obs mode is refused with a message.
   const CliRun bad = Sim2real("train --obs-mode rgb --resume-training --checkpoint " +

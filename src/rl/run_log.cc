@@ -14,15 +14,22 @@ namespace s2r::rl {
 
 RunLog::RunLog(const std::string& run_dir) : dir_(run_dir) {
   const std::string csv_path = (fs::path(run_dir) / "metrics.csv").string();
-  // A resumed run plots its earlier evaluations too: read them once, here.
+  // A resumed run plots its earlier evaluations too, and continues its running totals: read them once, here.
   if (fs::exists(csv_path))
-    for (auto& row : metrics::ReadCsvLog(csv_path))
+    for (auto& row : metrics::ReadCsvLog(csv_path)) {
+      if (row.tag.rfind("time/total_", 0) == 0) last_totals_[row.tag] = row.value;
       if (row.tag.rfind("eval/", 0) == 0) eval_rows_.push_back(std::move(row));
+    }
   tb_ = std::make_unique<metrics::TbWriter>(run_dir);
   csv_ = std::make_unique<metrics::CsvLog>(csv_path);
 }
 
 RunLog::~RunLog() = default;
+
+double RunLog::EarlierTotal(const std::string& tag) const {
+  const auto it = last_totals_.find(tag);
+  return it == last_totals_.end() ? 0.0 : it->second;
+}
 
 void RunLog::Scalar(const std::string& tag, double value, int64_t step) {
   tb_->AddScalar(tag, value, step);

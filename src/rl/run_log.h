@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,11 +25,15 @@ class RunLog {
   // Writes <run_dir>/eval_curves.png: eval/success_once, eval/success_at_end and eval/return vs env steps.
   void PlotEvalCurves();
   void Flush();
+  // The last value of a time/total_* scalar already in metrics.csv when the log was opened (0 if none), so
+  // a resumed run continues its totals.
+  double EarlierTotal(const std::string& tag) const;
 
  private:
   std::string dir_;
   std::unique_ptr<metrics::TbWriter> tb_;
   std::unique_ptr<metrics::CsvLog> csv_;
+  std::map<std::string, double> last_totals_;  // time/total_* at open
   std::vector<metrics::CsvRow> eval_rows_;  // eval/* scalars of the run, kept for the plot (no CSV re-read)
 };
 

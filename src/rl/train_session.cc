@@ -73,6 +73,9 @@ void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& opt
     const CheckpointMeta old = LoadCheckpoint(cfg.checkpoint, model, &optimizer);
     start_iteration = old.iteration + 1;
     global_step = old.global_step;
+    total_rollout_ = log.EarlierTotal("time/total_rollout_time");
+    total_update_ = log.EarlierTotal("time/total_update_time");
+    total_eval_ = log.EarlierTotal("time/total_eval_time");
   }
   bar_ = std::make_unique<ProgressBar>((cfg.num_iterations - start_iteration + 1) * cfg.batch_size,
                                        "train " + meta_.algo, "steps");
