@@ -10,12 +10,8 @@ FlowAgentImpl::FlowAgentImpl(const AgentSpec& spec) : spec_(spec) {
   const int a = spec.action_dim;
   const double small = 0.01 * std::sqrt(2.0);  // the velocity starts near zero: actions = the noise
   if (spec.rgb()) {
-    cnn_ = register_module("cnn", MakeNatureCnn(spec.image_height, spec.image_width));
-    int feat = 256;
-    if (spec.include_state) {
-      state_fc_ = register_module("state_fc", torch::nn::Linear(spec.obs_dim, 256));
-      feat += 256;
-    }
+    const int feat = RegisterImageEncoders(*this, spec.obs_dim, spec.image_height, spec.image_width,
+                                           spec.include_state, &cnn_, &state_fc_);
     velocity_ = MakeMlp(feat + a + kTimeEmbedding, 512, 1, a, small, "relu");
     critic_ = MakeMlp(feat, 512, 1, 1, 1.0, "relu");
   } else {

@@ -7,7 +7,6 @@
 #include <torch/torch.h>
 
 #include <chrono>
-#include <cstring>
 #include <vector>
 
 #include "rl/flow_agent.h"
@@ -51,7 +50,6 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
 
   envs.Reset();
   auto next_done = torch::zeros({N}, torch::kFloat32);  // CPU, filled from the engine's flags
-  std::vector<float> action_buf(static_cast<size_t>(N) * A);
   // Evaluation flows from zero noise (default) or from a Gaussian draw.
   const TrainSession::EvalAct eval_act = [&](const torch::Tensor& o, const torch::Tensor& img) {
     const auto x0 =
@@ -89,11 +87,8 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
         // The pairs whose CFM losses give the ratio; drawn once per action and kept for all epochs.
         eps[t].copy_(torch::randn({N, S, A}, f32));
         tau[t].copy_(torch::rand({N, S, 1}, f32));
-        // The env receives the action clipped to its [-1, 1] box; the raw sample is what FPO scores.
-        const auto sent = a.clamp(-1.0, 1.0).to(torch::kCPU).contiguous();
-        std::memcpy(action_buf.data(), sent.data_ptr<float>(), sizeof(float) * action_buf.size());
+        run.StepEnvs(a);  // clipped to the env's box; the raw sample is what FPO scores
       }
-      envs.Step(action_buf.data());
       run.StoreStepResult(st, t, next_done, value_of);  // rewards, train/*, bootstrap values
     }
     const double rollout_time = Since(t_rollout);

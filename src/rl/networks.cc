@@ -30,6 +30,14 @@ torch::nn::Sequential MakeNatureCnn(int image_height, int image_width) {
   return cnn;
 }
 
+int RegisterImageEncoders(torch::nn::Module& owner, int obs_dim, int image_height, int image_width,
+                          bool include_state, torch::nn::Sequential* cnn, torch::nn::Linear* state_fc) {
+  *cnn = owner.register_module("cnn", MakeNatureCnn(image_height, image_width));
+  if (!include_state) return 256;
+  *state_fc = owner.register_module("state_fc", torch::nn::Linear(obs_dim, 256));
+  return 512;
+}
+
 torch::Tensor EncodeImageAndState(torch::nn::Sequential& cnn, torch::nn::Linear& state_fc,
                                   const torch::Tensor& obs, const torch::Tensor& image) {
   // [B, H, W, 3] uint8 -> [B, 3, H, W] float in [0, 1]

@@ -15,6 +15,11 @@ torch::nn::Linear InitLinear(int in, int out, double gain = std::sqrt(2.0));
 // 3x3/1 (64), flatten, Linear -> 256. Throws ConfigError for images smaller than 36x36.
 torch::nn::Sequential MakeNatureCnn(int image_height, int image_width);
 
+// The rgb agents' encoders, registered on `owner` as "cnn" (NatureCNN) and, with include_state, "state_fc"
+// (Linear obs_dim -> 256). Returns the feature width: 256, or 512 with the state.
+int RegisterImageEncoders(torch::nn::Module& owner, int obs_dim, int image_height, int image_width,
+                          bool include_state, torch::nn::Sequential* cnn, torch::nn::Linear* state_fc);
+
 // rgb features: cnn(image / 255) [B, 256], concatenated with state_fc(obs) [B, 256] when state_fc is set.
 // image [B, H, W, 3] uint8, obs [B, D] float.
 torch::Tensor EncodeImageAndState(torch::nn::Sequential& cnn, torch::nn::Linear& state_fc,

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -69,7 +68,6 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
 
   envs.Reset();
   auto next_done = torch::zeros({N}, torch::kFloat32);  // CPU, filled from the engine's flags
-  std::vector<float> action_buf(static_cast<size_t>(N) * A);
   // Evaluation acts with the mean action.
   const TrainSession::EvalAct eval_act = [&](const torch::Tensor& o, const torch::Tensor& img) {
     return agent->ActionMean(o, img);
@@ -102,11 +100,8 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
         actions[t].copy_(s.action);
         logprobs[t].copy_(s.log_prob);
         st.values[t].copy_(s.value);
-        // The env receives the action clipped to its [-1, 1] box; the raw sample is what PPO scores.
-        const auto sent = s.action.clamp(-1.0, 1.0).to(torch::kCPU).contiguous();
-        std::memcpy(action_buf.data(), sent.data_ptr<float>(), sizeof(float) * action_buf.size());
+        run.StepEnvs(s.action);  // clipped to the env's box; the raw sample is what PPO scores
       }
-      envs.Step(action_buf.data());
       run.StoreStepResult(st, t, next_done, value_of);  // rewards, train/*, bootstrap values
     }
     const double rollout_time = Since(t_rollout);

@@ -51,7 +51,8 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
       eval_envs_(eval_envs),
       ep_ret_(static_cast<size_t>(N), 0.0),
       ep_len_(static_cast<size_t>(N), 0),
-      ep_once_(static_cast<size_t>(N), 0) {
+      ep_once_(static_cast<size_t>(N), 0),
+      action_buf_(static_cast<size_t>(N) * A) {
   torch::manual_seed(cfg.seed);
   if (cfg.threads > 0) torch::set_num_threads(cfg.threads);  // libtorch defaults to 1 thread here
   meta_.algo = algo;
@@ -96,6 +97,12 @@ void TrainSession::StoreObs(RolloutStorage& st, int t, const torch::Tensor& obs,
   st.obs[t].copy_(obs);
   if (rgb) st.images[t].copy_(image);
   st.dones[t].copy_(next_done);
+}
+
+void TrainSession::StepEnvs(const torch::Tensor& raw_actions) {
+  const auto sent = raw_actions.detach().clamp(-1.0, 1.0).to(torch::kCPU).contiguous();
+  std::memcpy(action_buf_.data(), sent.data_ptr<float>(), sizeof(float) * action_buf_.size());
+  envs_.Step(action_buf_.data());
 }
 
 void TrainSession::StoreStepResult(RolloutStorage& st, int t, torch::Tensor& next_done,

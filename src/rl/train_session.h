@@ -55,7 +55,9 @@ class TrainSession {
   // Rollout step t, before acting: stores the observation (and image) and the done flags of step t.
   void StoreObs(RolloutStorage& st, int t, const torch::Tensor& obs, const torch::Tensor& image,
                 const torch::Tensor& next_done);
-  // Rollout step t, after envs.Step(): stores the scaled rewards, writes train/* for the episodes that
+  // Steps the envs with raw actions [N, A] (device), clipped to the envs' [-1, 1] box on the way.
+  void StepEnvs(const torch::Tensor& raw_actions);
+  // Rollout step t, after StepEnvs(): stores the scaled rewards, writes train/* for the episodes that
   // ended, sets next_done [N] (CPU float), and bootstraps st.final_values[t] from the final observations
   // of those episodes with value_of(final obs [k, D], final image or undefined) -> [k].
   using ValueFn = std::function<torch::Tensor(const torch::Tensor& obs, const torch::Tensor& image)>;
@@ -108,6 +110,7 @@ class TrainSession {
   std::vector<double> ep_ret_;
   std::vector<int> ep_len_;
   std::vector<uint8_t> ep_once_;
+  std::vector<float> action_buf_;  // [N, A] what the envs receive
 };
 
 }  // namespace s2r::rl
