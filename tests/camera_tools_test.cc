@@ -26,6 +26,7 @@
 #include "camera/camera.h"
 #include "camera/frame_server.h"
 #include "camera/open_camera.h"
+#include "cli_run.h"
 #include "core/error.h"
 #include "core/joint_map.h"
 #include "core/so100_layout.h"
@@ -43,29 +44,8 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using namespace s2r;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Runs `[prefix] sim2real <args>` through the shell (at most 300 s). merge_stderr: 2>&1; otherwise stderr
-// is dropped so stdout stays machine-readable.
-RunResult RunCli(const std::string& args, bool merge_stderr, const std::string& prefix = "") {
-  const std::string cmd = "timeout 300 " + prefix + " '" + std::string(S2R_BINARY) + "' " + args +
-                          (merge_stderr ? " 2>&1" : " 2>/dev/null") + " </dev/null";
-  RunResult r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << cmd;
-    return r;
-  }
-  std::array<char, 4096> buf;
-  size_t got;
-  while ((got = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), got);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using s2r::testing::RunCli;
+using s2r::testing::RunResult;
 
 json ParseJson(const std::string& out) {
   try {

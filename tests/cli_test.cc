@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_run.h"
 #include "media/image.h"
 #include "media/video_writer.h"
 
@@ -23,29 +24,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout, plus stderr where merged
-};
-
-// Runs `sim2real <args>` through the shell. merge_stderr: 2>&1; otherwise stderr is dropped so
-// stdout stays machine-readable.
-RunResult RunCli(const std::string& args, bool merge_stderr) {
-  const std::string cmd =
-      std::string("'") + S2R_BINARY + "' " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  RunResult r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << cmd;
-    return r;
-  }
-  std::array<char, 4096> buf;
-  size_t got;
-  while ((got = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), got);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using s2r::testing::RunCli;
+using s2r::testing::RunResult;
 
 // Parses a command's stdout as one JSON value; reports the output on failure.
 json ParseJsonLine(const std::string& out) {

@@ -218,7 +218,7 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
       "--ppo.ent-coef=0.00 "
       "--ppo.exp-name=\"fpo-SO100GraspCube-v1-3\" --ppo.track --ppo.wandb_project_name \"SO100-ManiSkill\" "
       "--dry-run");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const json c = LastJsonLine(r.out);
   const json& p = c["ppo"];
   EXPECT_EQ(c["algo"], "fpo");
@@ -250,15 +250,15 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
   EXPECT_EQ(p["fpo_zero_noise_eval"], true);
   EXPECT_EQ(p["fpo_per_sample_ratio"], false);
   const auto bad = Sim2real("train --algo fpo --ppo.fpo-num-steps=0 --dry-run");
-  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("--ppo.fpo-num-steps"), std::string::npos) << bad.out;
   const auto none =
       Sim2real("train --algo fpo --ppo.fpo-logratio-clip None --ppo.fpo-per-sample-ratio --dry-run");
-  ASSERT_EQ(none.code, 0) << none.out;
+  ASSERT_EQ(none.exit_code, 0) << none.out;
   EXPECT_TRUE(LastJsonLine(none.out)["ppo"]["fpo_logratio_clip"].is_null());
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["fpo_per_sample_ratio"], true);
   const auto algo = Sim2real("train --algo sac --dry-run");
-  EXPECT_NE(algo.code, 0);
+  EXPECT_NE(algo.exit_code, 0);
   EXPECT_NE(algo.out.find("--algo"), std::string::npos) << algo.out;
 }
 
@@ -272,7 +272,7 @@ TEST(FpoCliTest, ShortRunWritesEveryArtefactKeepsTheFirstRatioAtOneEvaluatesAndR
       "--runs-dir " +
       root.string();
   const auto s = Sim2real("train --ppo.total-timesteps 640 --ppo.exp-name fpo" + common);
-  ASSERT_EQ(s.code, 0) << s.out;
+  ASSERT_EQ(s.exit_code, 0) << s.out;
   EXPECT_EQ(LastJsonLine(s.out)["global_step"], 640);
   ExpectRunArtefacts(
       root / "fpo", true, true,
@@ -299,19 +299,19 @@ TEST(FpoCliTest, ShortRunWritesEveryArtefactKeepsTheFirstRatioAtOneEvaluatesAndR
   const auto e =
       Sim2real("eval --env_id=SO100GraspCube-v1 --checkpoint=" + (root / "fpo/final_ckpt.pt").string() +
                " --num-episodes 2 --num-envs 2 --json");
-  ASSERT_EQ(e.code, 0) << e.out;
+  ASSERT_EQ(e.exit_code, 0) << e.out;
   EXPECT_EQ(LastJsonLine(e.out)["algo"], "fpo");
   EXPECT_EQ(LastJsonLine(e.out)["episodes"], 2);
 
   // Resume continues the step counter; PPO refuses to resume an FPO checkpoint.
   const auto r = Sim2real("train --resume-training --checkpoint " + (root / "fpo/final_ckpt.pt").string() +
                           " --ppo.total-timesteps 1280" + common);
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(LastJsonLine(r.out)["global_step"], 1280);
   EXPECT_EQ(ReadCheckpointMeta((root / "fpo/final_ckpt.pt").string()).global_step, 1280);
   const auto bad = Sim2real("train --algo ppo --obs-mode state --resume-training --checkpoint " +
                             (root / "fpo/final_ckpt.pt").string() + " --runs-dir " + root.string());
-  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("fpo checkpoint"), std::string::npos) << bad.out;
   fs::remove_all(root);
 }

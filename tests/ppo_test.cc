@@ -27,9 +27,9 @@ using nlohmann::json;
 namespace s2r::rl {
 namespace {
 
-using s2r::testing::CliRun;
 using s2r::testing::ExpectRunArtefacts;
 using s2r::testing::LastJsonLine;
+using s2r::testing::RunResult;
 using s2r::testing::Sim2real;
 
 // ------------------------------------------------------------------ GAE
@@ -157,14 +157,14 @@ TEST(CheckpointTest, SaveLoadGivesIdenticalActionsAndMeta) {
 // ------------------------------------------------------------------ the binary, end to end
 
 TEST(TrainCliTest, GuideCommandParsesVerbatim) {
-  const CliRun r = Sim2real(
+  const RunResult r = Sim2real(
       "train --algo ppo --env-id=\"SO100GraspCube-v1\" --env-kwargs-json-path=" +
       std::string(S2R_SOURCE_DIR) +
       "/env_config.json --ppo.seed=42 --ppo.num_envs=1024 --ppo.num-steps=16 --ppo.update_epochs=8 "
       "--ppo.num_minibatches=32 --ppo.total_timesteps=100_000_000 --ppo.gamma=0.9 --ppo.num_eval_envs=16 "
       "--ppo.num-eval-steps=64 --ppo.no-partial-reset --ppo.exp-name=\"ppo-SO100GraspCube-v1-rgb-42\" "
       "--ppo.track --ppo.wandb_project_name \"SO100-ManiSkill\" --dry-run");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const json c = LastJsonLine(r.out);
   const json& p = c["ppo"];
   EXPECT_EQ(c["obs_mode"], "rgb");  // the guide trains from pixels
@@ -189,11 +189,11 @@ TEST(TrainCliTest, GuideCommandParsesVerbatim) {
   EXPECT_DOUBLE_EQ(p["learning_rate"].get<double>(), 3e-4);
   EXPECT_DOUBLE_EQ(p["target_kl"].get<double>(), 0.2);
   EXPECT_TRUE(p["reconfiguration_freq"].is_null());
-  const CliRun bad = Sim2real("train --ppo.num-envs=zero --dry-run");
-  EXPECT_NE(bad.code, 0);
+  const RunResult bad = Sim2real("train --ppo.num-envs=zero --dry-run");
+  EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("--ppo.num-envs"), std::string::npos) << bad.out;
-  const CliRun none = Sim2real("train --ppo.target-kl None --ppo.reconfiguration_freq=1 --dry-run");
-  ASSERT_EQ(none.code, 0) << none.out;
+  const RunResult none = Sim2real("train --ppo.target-kl None --ppo.reconfiguration_freq=1 --dry-run");
+  ASSERT_EQ(none.exit_code, 0) << none.out;
   EXPECT_TRUE(LastJsonLine(none.out)["ppo"]["target_kl"].is_null());
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["reconfiguration_freq"], 1);
 }
@@ -207,18 +207,18 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
       " --ppo.num-eval-steps 8 --ppo.eval-freq 2 --ppo.threads 2 --ppo.seed 3 --json --runs-dir " +
       root.string();
   // State observations: 10 iterations of 64 steps (every env finishes its first 64-step episode).
-  const CliRun s = Sim2real(
+  const RunResult s = Sim2real(
       "train --obs-mode state --ppo.total-timesteps 640 --ppo.no-capture-video --ppo.exp-name st" + common);
-  ASSERT_EQ(s.code, 0) << s.out;
+  ASSERT_EQ(s.exit_code, 0) << s.out;
   EXPECT_EQ(LastJsonLine(s.out)["global_step"], 640);
   ExpectRunArtefacts(root / "st", false, true);
   EXPECT_EQ(ReadCheckpointMeta((root / "st/final_ckpt.pt").string()).global_step, 640);
 
   // The checkpoint evaluates in simulation.
-  const CliRun e =
+  const RunResult e =
       Sim2real("eval --env_id=SO100GraspCube-v1 --checkpoint=" + (root / "st/final_ckpt.pt").string() +
                " --num-episodes 2 --num-envs 2 --json");
-  ASSERT_EQ(e.code, 0) << e.out;
+  ASSERT_EQ(e.exit_code, 0) << e.out;
   const json ej = LastJsonLine(e.out);
   EXPECT_EQ(ej["episodes"], 2);
   EXPECT_EQ(ej["obs_mode"], "state");
@@ -235,10 +235,10 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   };
   const double first_total = total_at(640);
   ASSERT_GT(first_total, 0);
-  const CliRun r = Sim2real("train --obs-mode state --resume-training --checkpoint " +
-                            (root / "st/final_ckpt.pt").string() +
-                            " --ppo.total-timesteps 1280 --ppo.no-capture-video" + common);
-  ASSERT_EQ(r.code, 0) << r.out;
+  const RunResult r = Sim2real("train --obs-mode state --resume-training --checkpoint " +
+                               (root / "st/final_ckpt.pt").string() +
+                               " --ppo.total-timesteps 1280 --ppo.no-capture-video" + common);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(LastJsonLine(r.out)["global_step"], 1280);
   EXPECT_EQ(ReadCheckpointMeta((root / "st/final_ckpt.pt").string()).global_step, 1280);
   int64_t max_step = 0;
@@ -249,17 +249,17 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   EXPECT_GT(total_at(704), first_total) << "the resumed run adds to the first run's time totals";
 
   // A checkpoint from another obs mode is refused with a message.
-  const CliRun bad = Sim2real("train --obs-mode rgb --resume-training --checkpoint " +
-                              (root / "st/final_ckpt.pt").string() + common);
-  EXPECT_EQ(bad.code, 2) << bad.out;
+  const RunResult bad = Sim2real("train --obs-mode rgb --resume-training --checkpoint " +
+                                 (root / "st/final_ckpt.pt").string() + common);
+  EXPECT_EQ(bad.exit_code, 2) << bad.out;
   EXPECT_NE(bad.out.find("obs mode state"), std::string::npos) << bad.out;
 
   // Pixels at 40x40 (NatureCNN needs at least 36), with an evaluation video.
   const fs::path env_json = root / "small_camera.json";
   std::ofstream(env_json) << R"({"sensor_configs": {"width": 40, "height": 40}})";
-  const CliRun p = Sim2real("train --obs-mode rgb --env-kwargs-json-path " + env_json.string() +
-                            " --ppo.total-timesteps 128 --ppo.exp-name rgb" + common);
-  ASSERT_EQ(p.code, 0) << p.out;
+  const RunResult p = Sim2real("train --obs-mode rgb --env-kwargs-json-path " + env_json.string() +
+                               " --ppo.total-timesteps 128 --ppo.exp-name rgb" + common);
+  ASSERT_EQ(p.exit_code, 0) << p.out;
   ExpectRunArtefacts(root / "rgb", true, false);
   const CheckpointMeta m = ReadCheckpointMeta((root / "rgb/final_ckpt.pt").string());
   EXPECT_EQ(m.obs_mode, "rgb");

@@ -85,7 +85,7 @@ TEST(RealEvalTest, ScriptedOnTheVirtualRobotSucceedsAboutAsOftenAsInSimulation) 
       Sim2real("eval" + robot.RealFlags() + " --scripted --num-episodes " + std::to_string(episodes) +
                " --max-episode-steps 64 --control-freq 20 --seed 3 --record-dir " +
                (root / "videos").string() + " --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const json j = LastJsonLine(r.out);
   EXPECT_EQ(j["episodes"], episodes);
   EXPECT_EQ(j["steps"], episodes * 64);
@@ -93,7 +93,7 @@ TEST(RealEvalTest, ScriptedOnTheVirtualRobotSucceedsAboutAsOftenAsInSimulation) 
   ASSERT_TRUE(j["success_rate"].is_number()) << r.out;  // the virtual robot knows the ground truth
   // The same controller in pure simulation (full episodes, as the real loop runs them).
   const auto s = Sim2real("scripted --num-episodes 200 --seed 1 --json");
-  ASSERT_EQ(s.code, 0) << s.out;
+  ASSERT_EQ(s.exit_code, 0) << s.out;
   const double sim_rate = LastJsonLine(s.out)["success_rate"].get<double>();
   const double real_rate = j["success_rate"].get<double>();
   EXPECT_GE(real_rate, sim_rate - 0.35) << "virtual robot " << real_rate << " vs simulation " << sim_rate;
@@ -163,9 +163,9 @@ TEST(RealEvalTest, ATrainedPixelPolicyRunsOnTheVirtualRobotAndStatePoliciesAreRe
   const auto rgb =
       Sim2real(train + " --obs-mode rgb --env-kwargs-json-path " + (root / "small_camera.json").string() +
                " --ppo.total-timesteps 64 --ppo.exp-name rgb");
-  ASSERT_EQ(rgb.code, 0) << rgb.out;
+  ASSERT_EQ(rgb.exit_code, 0) << rgb.out;
   const auto state = Sim2real(train + " --obs-mode state --ppo.total-timesteps 64 --ppo.exp-name state");
-  ASSERT_EQ(state.code, 0) << state.out;
+  ASSERT_EQ(state.exit_code, 0) << state.out;
 
   VirtualRobot robot(root / "vr");
   ASSERT_TRUE(robot.ready());
@@ -173,24 +173,24 @@ TEST(RealEvalTest, ATrainedPixelPolicyRunsOnTheVirtualRobotAndStatePoliciesAreRe
   const auto r =
       Sim2real("eval" + robot.RealFlags() + " --checkpoint " + (root / "rgb/final_ckpt.pt").string() +
                " --num-episodes 1 --max-episode-steps 6 --control-freq 20 --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const json j = LastJsonLine(r.out);
   EXPECT_EQ(j["episodes"], 1);
   EXPECT_EQ(j["steps"], 6);
   const auto refused = Sim2real("eval" + robot.RealFlags() + " --checkpoint " +
                                 (root / "state/final_ckpt.pt").string() + " --num-episodes 1");
-  EXPECT_EQ(refused.code, 2) << refused.out;
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
   EXPECT_NE(refused.out.find("cannot measure"), std::string::npos) << refused.out;
   fs::remove_all(root);
 }
 
 TEST(RealEvalTest, BadInputNamesTheFlag) {
   const auto both = Sim2real("eval --real --scripted --checkpoint x.pt --robot-port /nonexistent");
-  EXPECT_EQ(both.code, 2);
+  EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.out.find("--checkpoint PATH or --scripted"), std::string::npos) << both.out;
   const auto port =
       Sim2real("eval --real --scripted --robot-port /nonexistent/tty --calibration-dir /nonexistent");
-  EXPECT_NE(port.code, 0);
+  EXPECT_NE(port.exit_code, 0);
   EXPECT_NE(port.out.find("/nonexistent"), std::string::npos) << port.out;
 }
 

@@ -1,5 +1,5 @@
-// Helpers for the training tests (PPO and FPO): run the sim2real binary, read its last JSON line, and
-// check that a run folder holds every artefact a training run must leave behind.
+// Helpers for the tests that train through the binary (PPO, FPO, real eval): run it, read its last JSON line,
+// and check that a run folder holds every artefact a training run must leave behind.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,26 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "cli_run.h"
 #include "metrics/csv_log.h"
 
 namespace s2r::testing {
 
-struct CliRun {
-  int code = -1;
-  std::string out;  // stdout and stderr
-};
-
-inline CliRun Sim2real(const std::string& args) {
-  CliRun r;
-  FILE* p = popen((std::string(S2R_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+// `sim2real <args>` with stderr merged into the output.
+inline RunResult Sim2real(const std::string& args) { return RunCli(args, true); }
 
 inline nlohmann::json LastJsonLine(const std::string& out) {
   const size_t at = out.rfind("\n{");

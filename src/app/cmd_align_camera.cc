@@ -28,10 +28,11 @@
 #include <opencv2/imgproc.hpp>
 #include <optional>
 
-#include "app/camera_tools.h"
+#include "app/align_keys.h"
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "app/config_load.h"
+#include "app/real_side.h"
 #include "camera/camera.h"
 #include "core/error.h"
 #include "core/so100_layout.h"
@@ -131,8 +132,8 @@ int RunAlignCamera(const AlignFlags& f) {
 
   // Progress lines go to stdout, or to stderr when stdout carries the JSON result.
   FILE* info = f.json ? stderr : stdout;
-  const RobotConfig rc = LoadToolRobotConfig(f.real);
-  std::unique_ptr<camera::Camera> cam = OpenToolCamera(f.real, rc, /*loop=*/!f.headless);
+  const RobotConfig rc = LoadRealRobotConfig(f.real);
+  std::unique_ptr<camera::Camera> cam = OpenRealCamera(f.real, rc, /*loop=*/!f.headless);
 
   auto cfg_ptr = std::make_shared<const sim::GraspCubeConfig>(cfg);
   auto twin_owned = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
@@ -145,19 +146,9 @@ int RunAlignCamera(const AlignFlags& f) {
 
   RobotSide arm;
   if (!f.real.no_robot) {
-    hw::So100FollowerConfig rcfg;
-    rcfg.port = f.real.robot_port.empty() ? rc.port : f.real.robot_port;
-    rcfg.id = f.real.robot_id.empty() ? rc.id : f.real.robot_id;
-    rcfg.gripper_norm_mode = hw::MotorNormMode::kDegrees;
-    rcfg.max_relative_target =
-        rc.max_relative_target_deg > 0
-            ? std::optional(hw::So100FollowerConfig::UniformCap(rc.max_relative_target_deg))
-            : std::nullopt;
+    const hw::So100FollowerConfig rcfg = FollowerConfig(f.real, rc);
     try {
-      const std::optional<std::filesystem::path> dir =
-          f.real.calibration_dir.empty() ? std::nullopt
-                                         : std::optional<std::filesystem::path>(f.real.calibration_dir);
-      const hw::LoadedCalibration cal = hw::LoadFollowerCalibration(rcfg.id, dir);
+      const hw::LoadedCalibration cal = LoadRealCalibration(f.real, rcfg.id);
       arm.robot = std::make_unique<hw::So100Follower>(rcfg, cal.calibration);
       arm.robot->Connect();
     } catch (...) {
@@ -309,7 +300,7 @@ void AddAlignCameraCommand(CLI::App& app) {
       "target x y z (Shift: a tenth of a step), Backspace resets, Enter writes pos/target/fov into "
       "--env-kwargs-json-path (backup F.bak) and quits, q/Esc quits without writing");
   AddEnvFlags(cmd, &f.env, false);
-  AddRealSideFlags(cmd, &f.real, true);
+  AddRealSideFlags(cmd, &f.real);
   cmd->add_flag("--move-to-rest", f.move_to_rest,
                 "first move the arm to the rest pose under torque (slowly), as the reference does")
       ->group("Real side");

@@ -8,18 +8,16 @@
 // once). USB cameras are read for --warmup-s seconds first so exposure settles; a video file gives its
 // first frame, a virtual camera its latest.
 #include <poll.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "app/camera_tools.h"
 #include "app/cli_util.h"
 #include "app/commands.h"
+#include "app/real_side.h"
 #include "camera/open_camera.h"
 #include "core/error.h"
 #include "hw/so100_follower.h"
@@ -39,21 +37,11 @@ struct CaptureFlags {
 };
 
 // Waits for a line on stdin; false if stdin is closed.
-bool WaitEnter() {
-  char c;
-  for (;;) {
-    const ssize_t n = read(STDIN_FILENO, &c, 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    if (c == '\n') return true;
-  }
-}
-
 void RunCaptureBackground(const CaptureFlags& f) {
   const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
   if (f.out.empty()) throw ConfigError("--out: give the PNG to write, e.g. --out greenscreen.png");
-  const RobotConfig rc = LoadToolRobotConfig(f.real);
-  const std::string spec = f.real.camera.empty() ? rc.camera : f.real.camera;
+  const RobotConfig rc = LoadRealRobotConfig(f.real);
+  const std::string spec = RealCameraSpec(f.real, rc);
   const std::string cam_what = f.real.camera.empty() ? "the robot config's camera" : "--camera";
   try {
     camera::ParseCameraSpec(spec);  // a bad spec fails before the arm is touched
@@ -64,9 +52,7 @@ void RunCaptureBackground(const CaptureFlags& f) {
 
   std::unique_ptr<hw::So100Follower> robot;
   if (!f.real.no_robot) {
-    hw::So100FollowerConfig rcfg;
-    rcfg.port = f.real.robot_port.empty() ? rc.port : f.real.robot_port;
-    rcfg.id = f.real.robot_id.empty() ? rc.id : f.real.robot_id;
+    const hw::So100FollowerConfig rcfg = FollowerConfig(f.real, rc);
     robot = std::make_unique<hw::So100Follower>(rcfg);  // torque control needs no calibration
     try {
       robot->Connect();
@@ -78,13 +64,13 @@ void RunCaptureBackground(const CaptureFlags& f) {
     std::fprintf(info, "torque is off on %s: move the arm out of the camera's view (or remove it)\n",
                  rcfg.port.c_str());
     if (!f.no_wait) {
-      std::fprintf(stderr, "press Enter to take the photo\n");
-      if (!WaitEnter()) std::fprintf(stderr, "sim2real: stdin closed: taking the photo now\n");
+      if (!WaitEnter("press Enter to take the photo"))
+        std::fprintf(stderr, "sim2real: stdin closed: taking the photo now\n");
     }
     std::fflush(info);
   }
 
-  std::unique_ptr<camera::Camera> cam = OpenToolCamera(f.real, rc, /*loop=*/false);
+  std::unique_ptr<camera::Camera> cam = OpenRealCamera(f.real, rc, /*loop=*/false);
   camera::Frame frame = cam->Read();
   const auto kind = camera::ParseCameraSpec(spec).kind;
   if (kind == camera::CameraSpec::Kind::kIndex || kind == camera::CameraSpec::Kind::kDevice) {
@@ -125,7 +111,7 @@ void AddCaptureBackgroundCommand(CLI::App& app) {
                                  "camera frame, centre-cropped and "
                                  "resized to the env config's sensor size, saved as PNG");
   AddEnvFlags(cmd, &f.env, false);
-  AddRealSideFlags(cmd, &f.real, false);
+  AddRealSideFlags(cmd, &f.real, {.with_calibration = false});
   cmd->add_option("--out", f.out, "PNG to write (e.g. greenscreen.png)")->required();
   cmd->add_flag("--no-wait", f.no_wait, "with the arm: take the photo right after torque off (no Enter)");
   cmd->add_option("--warmup-s", f.warmup_s, "USB cameras: seconds of frames to skip so exposure settles")

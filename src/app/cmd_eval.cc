@@ -49,16 +49,7 @@ void AddEvalCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
       ->group(g);
-  cmd->add_option("--robot-config", real.robot_config, "robot config (default configs/robots/so100.json)")
-      ->group(g);
-  cmd->add_option("--robot-port", real.robot_port, "servo bus port (default: the robot config's)")->group(g);
-  cmd->add_option("--robot-id", real.robot_id, "LeRobot calibration id (default: the robot config's)")
-      ->group(g);
-  cmd->add_option("--calibration-dir", real.calibration_dir, "folder of <id>.json (default: LeRobot's)")
-      ->group(g);
-  cmd->add_option("--camera", real.camera,
-                  "camera: index, /dev/videoN, a video file or virtual:PATH (default: the robot config's)")
-      ->group(g);
+  AddRealSideFlags(cmd, &real.side, {.with_no_robot = false, .group = g});
   cmd->callback([] {
     opt.deterministic = !stochastic;
     if (!on_real) {

@@ -1,9 +1,5 @@
 #include "app/real_eval_cmd.h"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -25,37 +21,15 @@ namespace s2r::app {
 namespace {
 
 void Say(const std::string& line) { std::fprintf(stderr, "sim2real: %s\n", line.c_str()); }
-
-// Waits for a line on stdin; false if a stop was requested (Ctrl+C) or stdin closed.
-bool WaitEnter(const std::string& prompt) {
-  std::fprintf(stderr, "%s\n", prompt.c_str());
-  for (;;) {
-    if (deploy::StopRequested()) return false;
-    pollfd p{STDIN_FILENO, POLLIN, 0};
-    const int r = poll(&p, 1, 100);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
-    char c;
-    for (;;) {
-      const ssize_t n = read(STDIN_FILENO, &c, 1);
-      if (n < 0 && errno == EINTR) {
-        if (deploy::StopRequested()) return false;
-        continue;
-      }
-      if (n <= 0) return false;  // stdin closed: nobody can confirm
-      if (c == '\n') return true;
-    }
-  }
-}
+// Waits for Enter; false if a stop was requested (Ctrl+C) or stdin closed.
+bool WaitEnterOrStop(const std::string& prompt) { return WaitEnter(prompt, deploy::StopRequested); }
 
 }  // namespace
 
 int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   if (f.scripted == !f.checkpoint.empty())
     throw ConfigError("eval --real: pass either --checkpoint PATH or --scripted");
-  const std::string robot_cfg_path =
-      f.robot_config.empty() ? DefaultRobotConfigPath("so100") : f.robot_config;
-  const RobotConfig rc = LoadRobotConfig(robot_cfg_path);
+  const RobotConfig rc = LoadRealRobotConfig(f.side);
 
   // The twin: the env config with the policy's obs mode and sensor size, no domain randomization.
   sim::GraspCubeConfig cfg = BuildEnvConfig(env_flags);
@@ -75,31 +49,12 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   auto cfg_ptr = std::make_shared<const sim::GraspCubeConfig>(cfg);
   auto twin = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
 
-  // The robot's settings and calibration file (all six joints in degrees, as ManiSkill's real agent).
-  hw::So100FollowerConfig rcfg;
-  rcfg.port = f.robot_port.empty() ? rc.port : f.robot_port;
-  rcfg.id = f.robot_id.empty() ? rc.id : f.robot_id;
-  rcfg.gripper_norm_mode = hw::MotorNormMode::kDegrees;
-  rcfg.max_relative_target =
-      rc.max_relative_target_deg > 0
-          ? std::optional(hw::So100FollowerConfig::UniformCap(rc.max_relative_target_deg))
-          : std::nullopt;
-  const std::optional<std::filesystem::path> cal_dir =
-      f.calibration_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(f.calibration_dir);
-  const hw::LoadedCalibration cal = hw::LoadFollowerCalibration(rcfg.id, cal_dir);
-
-  // The camera before the arm: if it fails, the arm has not been touched (no torque on, nothing to undo).
-  camera::CameraOptions copt;
-  copt.width = rc.camera_width, copt.height = rc.camera_height, copt.fps = rc.camera_fps;
-  copt.rotation = rc.camera_rotation;
-  const std::string spec = f.camera.empty() ? rc.camera : f.camera;
-  std::unique_ptr<camera::Camera> cam;
-  try {
-    cam = camera::OpenCamera(spec, copt);
-  } catch (const ConfigError&) {  // a virtual camera or a video file has its own size
-    copt.width = copt.height = 0;
-    cam = camera::OpenCamera(spec, copt);
-  }
+  // The robot's settings and calibration file, then the camera: if either fails, the arm has not been
+  // touched (no torque on, nothing to undo).
+  const hw::So100FollowerConfig rcfg = FollowerConfig(f.side, rc);
+  const hw::LoadedCalibration cal = LoadRealCalibration(f.side, rcfg.id);
+  std::unique_ptr<camera::Camera> cam = OpenRealCamera(f.side, rc, /*loop=*/false);
+  const camera::CameraSpec spec = camera::ParseCameraSpec(RealCameraSpec(f.side, rc));
 
   // Then the arm: connect and configure (torque on, holding where it is).
   hw::So100Follower robot(rcfg, cal.calibration);
@@ -124,13 +79,12 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
       policy->Act(obs, image, 1, deterministic, action);
   };
   deploy::RealEvalIo io;
-  io.wait_enter = WaitEnter;
+  io.wait_enter = WaitEnterOrStop;
   io.info = Say;
   // A person resets the scene on a real arm; the virtual robot's scene socket does it for tests and for
   // users without an arm, and also tells whether the task succeeded.
-  const std::string virtual_prefix = "virtual:";
-  const bool virtual_scene = spec.rfind(virtual_prefix, 0) == 0;
-  const std::string scene_socket = virtual_scene ? spec.substr(virtual_prefix.size()) : "";
+  const bool virtual_scene = spec.kind == camera::CameraSpec::Kind::kVirtual;
+  const std::string& scene_socket = spec.path;
   io.reset_scene = [&](const deploy::SceneRequest& s) {
     if (virtual_scene) {
       camera::PlaceObjectVirtual(scene_socket, s.cube_x, s.cube_y, s.cube_yaw);
@@ -140,7 +94,7 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
     std::snprintf(msg, sizeof(msg),
                   "place the cube at x=%.3f m, y=%.3f m (robot base frame), yaw %.0f deg, then press Enter",
                   s.cube_x, s.cube_y, s.cube_yaw * 180.0 / M_PI);
-    if (!WaitEnter(msg)) deploy::RequestStop();
+    if (!WaitEnterOrStop(msg)) deploy::RequestStop();
   };
   if (virtual_scene) {
     io.success = [&]() -> std::optional<bool> {

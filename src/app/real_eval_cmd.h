@@ -6,17 +6,14 @@
 #include <string>
 
 #include "app/cli_util.h"
+#include "app/real_side.h"
 
 namespace s2r::app {
 
 struct RealEvalFlags {
   std::string checkpoint;  // empty with scripted
   bool scripted = false;
-  std::string robot_config;     // default configs/robots/so100.json
-  std::string robot_port;       // default: the robot config's "port"
-  std::string robot_id;         // default: the robot config's "id"
-  std::string calibration_dir;  // default: LeRobot's location
-  std::string camera;           // default: the robot config's camera spec
+  RealSideFlags side;  // robot config, port, id, calibration folder, camera
   double control_freq = 15;
   int max_episode_steps = 100;
   int num_episodes = 0;  // 0: until Ctrl+C

@@ -1,65 +1,14 @@
-#include "app/camera_tools.h"
+#include "app/align_keys.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 
-#include "camera/open_camera.h"
 #include "core/error.h"
 
 namespace s2r::app {
-
-void AddRealSideFlags(CLI::App* cmd, RealSideFlags* f, bool with_calibration) {
-  const std::string g = "Real side";
-  cmd->add_option("--robot-config", f->robot_config, "robot config (default configs/robots/so100.json)")
-      ->group(g);
-  cmd->add_option("--camera", f->camera,
-                  "camera SPEC: an index, a /dev path, a video file or virtual:PATH (default: the robot "
-                  "config's camera)")
-      ->group(g);
-  cmd->add_flag("--no-robot", f->no_robot, "do not connect to the arm (camera only)")->group(g);
-  cmd->add_option("--robot-port", f->robot_port, "servo bus port (default: the robot config's)")->group(g);
-  cmd->add_option("--robot-id", f->robot_id, "LeRobot calibration id (default: the robot config's)")
-      ->group(g);
-  if (with_calibration)
-    cmd->add_option("--calibration-dir", f->calibration_dir, "folder of <id>.json (default: LeRobot's)")
-        ->group(g);
-}
-
-RobotConfig LoadToolRobotConfig(const RealSideFlags& f) {
-  return LoadRobotConfig(f.robot_config.empty() ? DefaultRobotConfigPath("so100") : f.robot_config);
-}
-
-std::unique_ptr<camera::Camera> OpenToolCamera(const RealSideFlags& f, const RobotConfig& rc, bool loop) {
-  const std::string spec = f.camera.empty() ? rc.camera : f.camera;
-  const std::string what = f.camera.empty() ? "the robot config's camera '" + spec + "'" : "--camera " + spec;
-  camera::CameraOptions o;
-  o.width = rc.camera_width, o.height = rc.camera_height, o.fps = rc.camera_fps;
-  o.rotation = rc.camera_rotation;
-  o.loop = loop;
-  try {
-    camera::ParseCameraSpec(spec);
-  } catch (const ConfigError& e) {
-    throw ConfigError(what + ": " + e.what());
-  }
-  const auto kind = camera::ParseCameraSpec(spec).kind;
-  const bool own_size =
-      kind == camera::CameraSpec::Kind::kVideoFile || kind == camera::CameraSpec::Kind::kVirtual;
-  try {
-    try {
-      return camera::OpenCamera(spec, o);
-    } catch (const ConfigError&) {
-      if (!own_size) throw;
-      o.width = o.height = 0;  // a video file or a virtual camera has its own size
-      return camera::OpenCamera(spec, o);
-    }
-  } catch (const ConfigError& e) {
-    throw ConfigError(what + ": " + e.what());
-  } catch (const IoError& e) {
-    throw IoError(what + ": " + e.what());
-  }
-}
 
 std::vector<AlignKeyPress> ParseKeySequence(const std::string& seq) {
   std::vector<AlignKeyPress> out;

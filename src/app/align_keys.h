@@ -1,39 +1,12 @@
-// Shared parts of the camera tools `sim2real align-camera` and `sim2real capture-background`: the robot and
-// camera flags, opening the camera the robot config names, and align-camera's key bindings.
+// align-camera's keys: parsing --keys, OpenCV key codes, and what each key does to the camera settings.
 #pragma once
 
-#include <CLI/CLI.hpp>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "app/config_load.h"
-#include "camera/camera.h"
 #include "sim/grasp_cube_config.h"
 
 namespace s2r::app {
-
-// The real side of a camera tool.
-struct RealSideFlags {
-  std::string robot_config;     // default configs/robots/so100.json
-  std::string camera;           // default: the robot config's camera spec
-  bool no_robot = false;        // no servo bus at all
-  std::string robot_port;       // default: the robot config's "port"
-  std::string robot_id;         // default: the robot config's "id" (the calibration id)
-  std::string calibration_dir;  // default: LeRobot's location
-};
-// --robot-config, --camera, --no-robot, --robot-port, --robot-id (with_calibration: --calibration-dir).
-void AddRealSideFlags(CLI::App* cmd, RealSideFlags* flags, bool with_calibration);
-// The robot config the flags name (the default one when --robot-config is not given).
-RobotConfig LoadToolRobotConfig(const RealSideFlags& flags);
-
-// Opens --camera (or the robot config's camera) with the robot config's size, fps and rotation; a video
-// file or virtual camera of another size is opened at its own size. `loop`: video files start again at
-// the end. Errors name --camera and the spec.
-std::unique_ptr<camera::Camera> OpenToolCamera(const RealSideFlags& flags, const RobotConfig& rc, bool loop);
-
-// ---------------------------------------------------------------------------------------------
-// align-camera's keys (see cmd_align_camera.cc for the bindings)
 
 enum class AlignKey {
   kChar,  // a printable character (`ch`)
