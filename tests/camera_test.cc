@@ -226,6 +226,39 @@ TEST_F(CameraTest, VirtualCameraGetsTheExactBytesAndTimestampOfTheServedFrame) {
   }
 }
 
+TEST_F(CameraTest, AFrameSourceRendersOnRequestOnlyWhenTheFrameIsOld) {
+  const std::string sock = Path("source.sock");
+  FrameServer server(sock);
+  std::atomic<int> calls{0};
+  std::atomic<bool> fail{false};
+  server.SetFrameSource(
+      [&] {
+        if (fail) throw std::runtime_error("renderer broke");
+        return RandomImage(32, 24, static_cast<uint32_t>(++calls));
+      },
+      0.2);
+  EXPECT_EQ(calls, 0) << "nothing is rendered before a client asks";
+  auto cam = OpenCamera("virtual:" + sock, {});
+  const Frame first = cam->Read();
+  EXPECT_EQ(first.image.width, 32);
+  const int after_first = calls;
+  EXPECT_GE(after_first, 1);
+  EXPECT_EQ(cam->Read().sequence, first.sequence) << "a fresh frame is served again, not re-rendered";
+  EXPECT_EQ(calls, after_first);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const Frame second = cam->Read();
+  EXPECT_EQ(calls, after_first + 1) << "an old frame is rendered anew on request";
+  EXPECT_EQ(second.sequence, first.sequence + 1);
+  EXPECT_NE(second.image.pixels, first.image.pixels);
+  // A failing renderer keeps the older frame.
+  fail = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const Frame kept = cam->Read();
+  EXPECT_EQ(kept.sequence, second.sequence);
+  EXPECT_EQ(kept.image.pixels, second.image.pixels);
+  EXPECT_EQ(server.frames_set(), second.sequence);
+}
+
 TEST_F(CameraTest, VirtualCameraReconnectsAfterServerRestart) {
   const std::string sock = Path("cam.sock");
   auto server = std::make_unique<FrameServer>(sock);

@@ -298,9 +298,8 @@ TEST_F(TwinTest, PlaceObjectThroughTheFrameSocketMovesTheCubeAndThePicture) {
   EXPECT_NEAR(p[2], twin_->cube_half_size(), 2e-3);
 
   const uint64_t seq = server.frames_set();
-  for (int i = 0; i < 500 && server.frames_set() < seq + 2; ++i) Sleep(0.01);
-  ASSERT_GE(server.frames_set(), seq + 2) << "the camera thread keeps publishing frames";
   const media::Image after = cam->Read().image;
+  ASSERT_GT(server.frames_set(), seq) << "a read of an old frame renders a fresh one";
   // Where the cube was and where it is now, in the 640x480 picture.
   const render::CameraFrame cf = render::MakeCameraFrame(twin_->camera_pose());
   const render::Intrinsics k = render::MakeIntrinsics(640, 480, twin_->camera_pose().fovy);

@@ -1,9 +1,9 @@
 // `sim2real virtual-robot`: a stand-in for the real SO-100 arm, its camera and its scene, driven by the
 // MuJoCo twin (deploy/twin_motion_model.h): six emulated STS3215 servos on a pseudo-terminal speaking the
 // real protocol, whose motion is the twin's physics; optionally the twin's base camera on a frame socket
-// (`virtual:PATH`, 640x480 at ~30 Hz, no greenscreen: it is "the real world") with scene control (placing
-// the cube, in place of the human who resets the scene); and the LeRobot calibration file that matches the
-// virtual servos, so `eval --real` finds it by id.
+// (`virtual:PATH`, 640x480, rendered on request up to 30 Hz, no greenscreen: it is "the real world") with
+// scene control (placing the cube, in place of the human who resets the scene); and the LeRobot calibration
+// file that matches the virtual servos, so `eval --real` finds it by id.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -118,7 +118,8 @@ void RunVirtualRobot(const VirtualRobotFlags& f) {
     for (int id : f.ids) std::printf(" %d", id);
     std::printf(", 1 Mbps)\n");
     if (camera)
-      std::printf("camera: virtual:%s (640x480, ~30 Hz; scene control on)\n", camera->path().c_str());
+      std::printf("camera: virtual:%s (640x480, rendered on request up to 30 Hz; scene control on)\n",
+                  camera->path().c_str());
     if (calibration_path) std::printf("calibration: %s\n", calibration_path->string().c_str());
     std::printf("Ctrl+C stops\n");
   }
@@ -147,7 +148,8 @@ void AddVirtualRobotCommand(CLI::App& app) {
   cmd->add_option("--ids", f.ids, "servo ids (servo i moves joint i of the arm)")->capture_default_str();
   cmd->add_option("--duration", f.duration, "stop after this many seconds (0: run until Ctrl+C)");
   cmd->add_option("--camera-link", f.camera_link,
-                  "serve the twin's base camera (640x480, ~30 Hz) on a frame socket at this path "
+                  "serve the twin's base camera (640x480, rendered on request up to 30 Hz) on a frame socket "
+                  "at this path "
                   "(open it as virtual:PATH); also takes scene commands");
   cmd->add_option("--env-kwargs-json-path", f.env_kwargs_json_path,
                   "env_config.json of the scene (camera pose, spawn box, ...); default: built-in");

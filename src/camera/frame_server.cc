@@ -37,10 +37,22 @@ struct FrameServer::Impl {
   std::thread thread;
 
   mutable std::mutex mu;
-  std::shared_ptr<const Frame> latest;              // guarded by mu; immutable once published
-  uint64_t sequence = 0;                            // guarded by mu
-  std::shared_ptr<const PlaceObjectHandler> place;  // guarded by mu; null: no scene control
-  std::shared_ptr<const SceneStateHandler> scene;   // guarded by mu; null: no scene state
+  std::shared_ptr<const Frame> latest;                     // guarded by mu; immutable once published
+  uint64_t sequence = 0;                                   // guarded by mu
+  std::shared_ptr<const PlaceObjectHandler> place;         // guarded by mu; null: no scene control
+  std::shared_ptr<const SceneStateHandler> scene;          // guarded by mu; null: no scene state
+  std::shared_ptr<const FrameServer::FrameSource> source;  // guarded by mu; null: frames come by SetFrame
+  double source_max_age_s = 0;                             // guarded by mu
+
+  // Makes `rgb` the latest frame (copied), with the next sequence number.
+  void Publish(const media::Image& rgb, double timestamp_s) {
+    auto frame = std::make_shared<Frame>();
+    frame->image = rgb;
+    frame->timestamp_s = timestamp_s;
+    std::lock_guard<std::mutex> lock(mu);
+    frame->sequence = ++sequence;
+    latest = std::move(frame);
+  }
 
   ~Impl() {
     if (thread.joinable()) {
@@ -69,7 +81,21 @@ struct FrameServer::Impl {
     if (command == kFrameCommandSceneState) return ServeSceneState(fd);
     if (command != kFrameCommandLatest) return false;
     std::shared_ptr<const Frame> frame;
+    std::shared_ptr<const FrameServer::FrameSource> render;
+    double max_age = 0;
     {
+      std::lock_guard<std::mutex> lock(mu);
+      frame = latest;
+      render = source;
+      max_age = source_max_age_s;
+    }
+    const double now = NowSeconds();
+    if (render && (!frame || now - frame->timestamp_s > max_age)) {
+      try {
+        const media::Image rgb = (*render)();
+        if (rgb.channels == 3 && !rgb.empty()) Publish(rgb, now);
+      } catch (...) {  // keep the older frame
+      }
       std::lock_guard<std::mutex> lock(mu);
       frame = latest;
     }
@@ -229,12 +255,14 @@ void FrameServer::SetFrame(const media::Image& rgb, double timestamp_s) {
                       std::to_string(kMaxFrameSide) + ", got " + std::to_string(rgb.width) + "x" +
                       std::to_string(rgb.height) + "x" + std::to_string(rgb.channels));
   }
-  auto frame = std::make_shared<Frame>();
-  frame->image = rgb;
-  frame->timestamp_s = timestamp_s;
+  impl_->Publish(rgb, timestamp_s);
+}
+
+void FrameServer::SetFrameSource(FrameSource render, double max_age_s) {
+  auto r = render ? std::make_shared<const FrameSource>(std::move(render)) : nullptr;
   std::lock_guard<std::mutex> lock(impl_->mu);
-  frame->sequence = ++impl_->sequence;
-  impl_->latest = std::move(frame);
+  impl_->source = std::move(r);
+  impl_->source_max_age_s = max_age_s;
 }
 
 void FrameServer::SetPlaceObjectHandler(PlaceObjectHandler handler) {

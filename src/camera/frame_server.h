@@ -101,6 +101,13 @@ class FrameServer {
   void SetFrame(const media::Image& rgb, double timestamp_s);
   void SetFrame(const media::Image& rgb) { SetFrame(rgb, NowSeconds()); }
 
+  // Frames on demand instead of (or besides) SetFrame: when a client asks for a frame and the latest one
+  // is older than max_age_s (or there is none), the server calls `render` on its thread and publishes the
+  // result (timestamped when the call began) first. An exception from `render` keeps the older frame.
+  // An empty function clears it. Thread-safe; `render` must not call back into this server.
+  using FrameSource = std::function<media::Image()>;
+  void SetFrameSource(FrameSource render, double max_age_s);
+
   // Sets (or, with an empty function, clears) the handler of command 2. Thread-safe; the handler is
   // called on the server's thread, one request at a time, and must not call back into this server.
   void SetPlaceObjectHandler(PlaceObjectHandler handler);

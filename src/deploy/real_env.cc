@@ -43,7 +43,8 @@ void RealGraspCubeEnv::SendTargets(const JointRadians& q) {
     // in simulation the joint limit stops the arm). The robot refuses goals outside the calibrated range,
     // so the target is clamped to it here, where a servo would clamp it to its position limits.
     const auto lim = robot_.Limits(j);
-    deg[j] = std::clamp(cfg_.joint_map.ToDegrees(j, q[j]), std::min(lim[0], lim[1]), std::max(lim[0], lim[1]));
+    deg[j] =
+        std::clamp(cfg_.joint_map.ToDegrees(j, q[j]), std::min(lim[0], lim[1]), std::max(lim[0], lim[1]));
   }
   robot_.SendGoal(deg);  // limits checked again before sending; max_relative_target clips each step
 }

@@ -1,7 +1,5 @@
 #include "deploy/twin_motion_model.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -378,46 +376,27 @@ TwinCameraServer::TwinCameraServer(std::shared_ptr<TwinMotionModel> twin, TwinCa
     return st;
   });
   RenderNow();
-  thread_ = std::thread([this] { Run(); });
+  // Frames are rendered when a client asks and the last one is older than a frame period: a virtual robot
+  // nobody watches renders nothing.
+  server_->SetFrameSource([this] { return Render(); }, 1.0 / options_.fps);
 }
 
 TwinCameraServer::~TwinCameraServer() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
   if (server_) {
+    server_->SetFrameSource(nullptr, 0);
     server_->SetPlaceObjectHandler(nullptr);
     server_->SetSceneStateHandler(nullptr);
   }
 }
 
-void TwinCameraServer::RenderNow() {
+media::Image TwinCameraServer::Render() {
   std::lock_guard<std::mutex> lock(render_mu_);
-  const double t = camera::NowSeconds();
-  server_->SetFrame(twin_->Render(*renderer_), t);
+  return twin_->Render(*renderer_);
 }
 
-void TwinCameraServer::Run() {
-  // Rendering yields to the servo replies and the physics: on a busy machine a late frame is harmless, a
-  // late bus reply is a communication error for the host.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-  using Clock = std::chrono::steady_clock;
-  const auto period =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options_.fps));
-  auto next = Clock::now();
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    next += period;
-    if (cv_.wait_until(lock, next, [this] { return stop_; })) break;
-    const auto now = Clock::now();
-    if (now > next + period) next = now;  // rendering fell behind: do not burst
-    lock.unlock();
-    RenderNow();
-    lock.lock();
-  }
+void TwinCameraServer::RenderNow() {
+  const double t = camera::NowSeconds();
+  server_->SetFrame(Render(), t);
 }
 
 }  // namespace s2r::deploy

@@ -173,35 +173,32 @@ class TwinMotionModel final : public hw::feetech::MotionModel {
 struct TwinCameraOptions {
   std::string socket_path;  // the frame socket (`virtual:PATH` for clients)
   int width = 640, height = 480;
-  double fps = 30;
+  double fps = 30;  // the most frames per second rendered (on request)
 };
 
-// Serves the twin's base camera through a camera::FrameServer at options.fps from a thread, and gives the
-// server's scene control (command 2) to twin->PlaceObject. The first frame is set before the constructor
+// Serves the twin's base camera through a camera::FrameServer, rendered when a client asks and the last
+// frame is older than 1 / options.fps, and gives the server's scene control (command 2: place the object;
+// command 3: the task's state) to the twin. The first frame is set before the constructor
 // returns. Throws what FrameServer throws (IoError for the socket path).
 class TwinCameraServer {
  public:
   TwinCameraServer(std::shared_ptr<TwinMotionModel> twin, TwinCameraOptions options);
-  ~TwinCameraServer();  // stops the thread; the FrameServer removes its socket
+  ~TwinCameraServer();  // detaches the handlers; the FrameServer removes its socket
   TwinCameraServer(const TwinCameraServer&) = delete;
   TwinCameraServer& operator=(const TwinCameraServer&) = delete;
 
   const std::string& path() const { return server_->path(); }
   uint64_t frames_set() const { return server_->frames_set(); }
-  void RenderNow();  // renders and publishes one frame at once (also done by the thread)
+  void RenderNow();  // renders and publishes one frame at once (requests do it when the frame is old)
 
  private:
-  void Run();
+  media::Image Render();
 
   std::shared_ptr<TwinMotionModel> twin_;
   TwinCameraOptions options_;
   std::unique_ptr<render::BatchRenderer> renderer_;
   std::unique_ptr<camera::FrameServer> server_;
-  std::mutex render_mu_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::mutex render_mu_;  // guards renderer_
 };
 
 }  // namespace s2r::deploy
