@@ -364,6 +364,13 @@ void ServoBusEmulator::HandlePacket(const Packet& p) {
       }
       return out;
     };
+    // READ and SYNC_READ: the servo's bytes [addr, addr + n) (0 past the table), after refreshing its state.
+    auto read_reply = [&](Servo& s, int addr, int n) {
+      Refresh(s, now);
+      std::vector<uint8_t> data(n, 0);
+      for (int i = 0; i < n && addr + i < kControlTableSize; ++i) data[i] = s.table[addr + i];
+      return MakeReply(s, std::move(data));
+    };
     switch (static_cast<Instruction>(p.code)) {
       case Instruction::kPing:
         for (Servo* s : addressed(p.id)) {
@@ -375,12 +382,7 @@ void ServoBusEmulator::HandlePacket(const Packet& p) {
         if (p.id == kBroadcastId || p.params.size() != 2) break;
         const int addr = p.params[0], n = p.params[1];
         if (n + kMinPacketBytes > kMaxPacketBytes) break;  // no reply could carry it
-        for (Servo* s : addressed(p.id)) {
-          Refresh(*s, now);
-          std::vector<uint8_t> data(n, 0);
-          for (int i = 0; i < n && addr + i < kControlTableSize; ++i) data[i] = s->table[addr + i];
-          replies.push_back(MakeReply(*s, std::move(data)));
-        }
+        for (Servo* s : addressed(p.id)) replies.push_back(read_reply(*s, addr, n));
         break;
       }
       case Instruction::kWrite: {
@@ -402,12 +404,7 @@ void ServoBusEmulator::HandlePacket(const Packet& p) {
         const int addr = p.params[0], n = p.params[1];
         if (n + kMinPacketBytes > kMaxPacketBytes) break;
         for (size_t k = 2; k < p.params.size(); ++k) {
-          for (Servo* s : addressed(p.params[k])) {
-            Refresh(*s, now);
-            std::vector<uint8_t> data(n, 0);
-            for (int i = 0; i < n && addr + i < kControlTableSize; ++i) data[i] = s->table[addr + i];
-            replies.push_back(MakeReply(*s, std::move(data)));
-          }
+          for (Servo* s : addressed(p.params[k])) replies.push_back(read_reply(*s, addr, n));
         }
         break;
       }
