@@ -65,7 +65,6 @@ class RealGraspCubeEnv {
   const media::Image& image() const { return image_; }      // [H, W, 3] uint8 (rgb mode), else empty
   const media::Image& raw_frame() const { return frame_; }  // the last camera frame, uncropped
   sim::GraspCubeEnv& twin() { return *twin_; }
-  int obs_dim() const { return static_cast<int>(obs_.size()); }
   int overruns() const { return overruns_; }
   JointRadians ReadJoints();  // measured, sim radians
 

@@ -318,11 +318,6 @@ bool TwinMotionModel::torque_enabled(int joint) const {
   return joints_.at(static_cast<size_t>(joint)).torque;
 }
 
-bool TwinMotionModel::parked(int joint) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return joints_.at(static_cast<size_t>(joint)).parked;
-}
-
 std::unique_ptr<render::BatchRenderer> TwinMotionModel::MakeRenderer(int width, int height) const {
   return std::make_unique<render::BatchRenderer>(scene_->model.get(), width, height);
 }

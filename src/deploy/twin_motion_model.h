@@ -118,7 +118,6 @@ class TwinMotionModel final : public hw::feetech::MotionModel {
   sim::GraspCubeEval Evaluate() const;
   double sim_time() const;  // s
   bool torque_enabled(int joint) const;
-  bool parked(int joint) const;
   double cube_half_size() const { return env_->cube_half_size(); }               // m
   const render::CameraPose& camera_pose() const { return env_->camera_pose(); }  // fixed after load
 

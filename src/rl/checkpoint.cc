@@ -135,6 +135,15 @@ CheckpointMeta ReadCheckpointMeta(const std::string& path) {
 
 namespace {
 
+// The network `meta` describes, with the checkpoint's weights, in eval mode.
+template <typename AgentHolder>
+AgentHolder LoadAgent(const std::string& path, const CheckpointMeta& meta) {
+  AgentHolder agent(SpecFromMeta(meta));
+  LoadCheckpoint(path, *agent, nullptr);
+  agent->eval();
+  return agent;
+}
+
 // Shared by both policies: torch views of the caller's buffers and the copy-out of clipped actions.
 class TorchPolicyBase : public Policy {
  public:
@@ -158,11 +167,8 @@ class TorchPolicyBase : public Policy {
 
 class PpoPolicy : public TorchPolicyBase {
  public:
-  PpoPolicy(const std::string& path, const CheckpointMeta& meta) {
+  PpoPolicy(const std::string& path, const CheckpointMeta& meta) : agent_(LoadAgent<Agent>(path, meta)) {
     meta_ = meta;
-    agent_ = Agent(SpecFromMeta(meta_));
-    LoadCheckpoint(path, *agent_, nullptr);
-    agent_->eval();
   }
   void Act(const float* obs, const uint8_t* image, int n, bool deterministic, float* actions) override {
     torch::NoGradGuard no_grad;
@@ -172,16 +178,13 @@ class PpoPolicy : public TorchPolicyBase {
   }
 
  private:
-  Agent agent_{nullptr};
+  Agent agent_;
 };
 
 class FpoPolicy : public TorchPolicyBase {
  public:
-  FpoPolicy(const std::string& path, const CheckpointMeta& meta) {
+  FpoPolicy(const std::string& path, const CheckpointMeta& meta) : agent_(LoadAgent<FlowAgent>(path, meta)) {
     meta_ = meta;
-    agent_ = FlowAgent(SpecFromMeta(meta_));
-    LoadCheckpoint(path, *agent_, nullptr);
-    agent_->eval();
   }
   void Act(const float* obs, const uint8_t* image, int n, bool deterministic, float* actions) override {
     torch::NoGradGuard no_grad;
@@ -192,7 +195,7 @@ class FpoPolicy : public TorchPolicyBase {
   }
 
  private:
-  FlowAgent agent_{nullptr};
+  FlowAgent agent_;
 };
 
 }  // namespace
