@@ -1,6 +1,7 @@
 // PPO: GAE and the clipped objective against hand computations, checkpoints, resume, flag parsing of
 // the guide's command, and short end-to-end runs in both observation modes.
 #include <gtest/gtest.h>
+#include <dlfcn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "metrics/csv_log.h"
 #include "rl/agent.h"
 #include "rl/checkpoint.h"
+#include "rl/compute_threads.h"
 #include "rl/gae.h"
 #include "rl/policy.h"
 #include "rl/ppo_loss.h"
@@ -121,6 +123,24 @@ TEST(PpoLossTest, ClippedSurrogateOnConstructedRatios) {
 }
 
 // ------------------------------------------------------------------ checkpoints
+
+// Training runs libtorch at the core count with OpenBLAS beneath it at one thread: both pools at the core
+// count fight (a state-PPO update 3x slower on 2 cores; `sim2real bench update`).
+TEST(ComputeThreadsTest, OpenBlasKeptToOneThreadUnderMultiThreadedTorch) {
+  using GetFn = int (*)();
+  const auto blas_threads = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  ASSERT_NE(blas_threads, nullptr) << "libtorch here is expected to run on OpenBLAS (install-deps)";
+  s2r::rl::SetBlasThreads(2);
+  ASSERT_EQ(blas_threads(), 2);
+  ASSERT_TRUE(s2r::rl::SetComputeThreads(2));
+  EXPECT_EQ(torch::get_num_threads(), 2);
+  EXPECT_EQ(blas_threads(), 1);
+  // Single-threaded libtorch leaves OpenBLAS its own count (its threads are then the only ones).
+  s2r::rl::SetBlasThreads(2);
+  ASSERT_TRUE(s2r::rl::SetComputeThreads(1));
+  EXPECT_EQ(torch::get_num_threads(), 1);
+  EXPECT_EQ(blas_threads(), 2);
+}
 
 TEST(CheckpointTest, SaveLoadGivesIdenticalActionsAndMeta) {
   const fs::path dir = fs::temp_directory_path() / ("s2r_ckpt_test_" + std::to_string(getpid()));

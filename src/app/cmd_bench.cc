@@ -1,4 +1,4 @@
-// `sim2real bench env`: engine env-steps/s next to a plain MuJoCo loop, as ratios, medians of rounds.
+// `sim2real bench env|render|update`: each hot path beside its baseline, as ratios, medians of rounds.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -8,7 +8,10 @@
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "app/render_bench.h"
+#include "core/error.h"
 #include "core/progress.h"
+#include "rl/compute_threads.h"
+#include "rl/update_bench.h"
 #include "sim/env_bench.h"
 
 namespace s2r::app {
@@ -130,6 +133,72 @@ void RunBenchEnv(const BenchEnvFlags& f) {
   std::printf("  memory per env               %10.1f KiB\n", mem / 1024.0);
 }
 
+struct BenchUpdateFlags {
+  std::string obs_mode = "state";
+  int resolution = 128;
+  int minibatch = 400;
+  int minibatches = 0;  // 0: 64 (state) or 8 (rgb)
+  int threads = DefaultThreads();
+  int rounds = 3;
+  bool json = false;
+};
+
+// The PPO update with OpenBLAS kept to one thread under libtorch's (what training does) vs both libraries
+// at the core count (their defaults), alternating within each round.
+void RunBenchUpdate(BenchUpdateFlags f) {
+  if (f.obs_mode != "state" && f.obs_mode != "rgb")
+    throw ConfigError("--obs-mode: expected state or rgb, got " + f.obs_mode);
+  const bool rgb = f.obs_mode == "rgb";
+  if (f.minibatches <= 0) f.minibatches = rgb ? 8 : 64;
+  rl::UpdateBenchSpec spec;
+  spec.obs_dim = rgb ? 17 : 31;
+  spec.image_size = rgb ? f.resolution : 0;
+  spec.minibatch = f.minibatch;
+  spec.minibatches = f.minibatches;
+  std::vector<double> base, ours;
+  ProgressBar bar(f.rounds * 2, "bench update", "runs");
+  for (int r = 0; r < f.rounds; ++r) {
+    spec.seed = static_cast<uint64_t>(r);
+    rl::SetComputeThreads(f.threads);
+    rl::SetBlasThreads(f.threads);
+    base.push_back(rl::BenchPpoUpdate(spec));
+    bar.Update(2 * r + 1);
+    rl::SetComputeThreads(f.threads);
+    ours.push_back(rl::BenchPpoUpdate(spec));
+    bar.Update(2 * r + 2);
+  }
+  bar.Finish();
+  const double b = Median(base), o = Median(ours);
+  nlohmann::json out = {{"obs_mode", f.obs_mode},
+                        {"resolution", rgb ? f.resolution : 0},
+                        {"minibatch", f.minibatch},
+                        {"minibatches", f.minibatches},
+                        {"threads", f.threads},
+                        {"rounds", f.rounds},
+                        {"baseline_seconds_per_minibatch", b},
+                        {"seconds_per_minibatch", o},
+                        {"samples_per_sec", f.minibatch / o},
+                        {"speedup_vs_baseline", b / o}};
+  if (f.json) {
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::printf(
+      "bench update: PPO minibatch update, %s agent%s, %d samples; median of %d rounds of %d minibatches\n",
+      f.obs_mode.c_str(),
+      rgb ? (" " + std::to_string(f.resolution) + "x" + std::to_string(f.resolution)).c_str() : "",
+      f.minibatch, f.rounds, f.minibatches);
+  std::printf(
+      "  libtorch %d threads, OpenBLAS %d threads  %8.2f ms/minibatch   (baseline: both libraries' "
+      "defaults)\n",
+      f.threads, f.threads, b * 1e3);
+  std::printf(
+      "  libtorch %d threads, OpenBLAS 1 thread   %8.2f ms/minibatch   speedup_vs_baseline %.2f  (goal >= "
+      "1)\n",
+      f.threads, o * 1e3, b / o);
+  std::printf("  %.0f samples/s through the update\n", f.minibatch / o);
+}
+
 }  // namespace
 
 void AddBenchCommand(CLI::App& app) {
@@ -177,6 +246,28 @@ void AddBenchCommand(CLI::App& app) {
   render->add_option("--seed", rf.seed, "random seed")->capture_default_str();
   render->add_flag("--json", rf.json, "print one JSON object on stdout");
   render->callback([] { RunBenchRender(rf); });
+
+  static BenchUpdateFlags uf;
+  auto* update = bench->add_subcommand(
+      "update", "PPO minibatch updates/s as training runs them vs libtorch and OpenBLAS at their defaults");
+  update->add_option("--obs-mode", uf.obs_mode, "state (MLP agent) or rgb (NatureCNN agent)")
+      ->capture_default_str();
+  update->add_option("--resolution", uf.resolution, "image width and height (rgb)")
+      ->capture_default_str()
+      ->check(CLI::Range(36, 1024));
+  update->add_option("--minibatch", uf.minibatch, "samples per minibatch")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  update->add_option("--minibatches", uf.minibatches, "timed minibatches per run (default 64 state, 8 rgb)")
+      ->check(CLI::PositiveNumber);
+  update->add_option("--threads", uf.threads, "libtorch threads")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  update->add_option("--rounds", uf.rounds, "rounds; medians are reported")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  update->add_flag("--json", uf.json, "print one JSON object on stdout");
+  update->callback([] { RunBenchUpdate(uf); });
 }
 
 }  // namespace s2r::app

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "rl/checkpoint.h"
+#include "rl/compute_threads.h"
 #include "rl/evaluate.h"
 #include "rl/gae.h"
 
@@ -54,7 +55,7 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
       ep_once_(static_cast<size_t>(N), 0),
       action_buf_(static_cast<size_t>(N) * A) {
   torch::manual_seed(cfg.seed);
-  if (cfg.threads > 0) torch::set_num_threads(cfg.threads);  // libtorch defaults to 1 thread here
+  SetComputeThreads(cfg.threads);  // libtorch's threads; OpenBLAS's kept to one beneath them
   meta_.algo = algo;
   meta_.env_id = cfg.env_id;
   meta_.obs_mode = cfg.obs_mode;
