@@ -56,6 +56,7 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
       action_buf_(static_cast<size_t>(N) * A) {
   torch::manual_seed(cfg.seed);
   SetComputeThreads(cfg.threads);  // libtorch's threads; OpenBLAS's kept to one beneath them
+  compute_threads_ = torch::get_num_threads();
   meta_.algo = algo;
   meta_.env_id = cfg.env_id;
   meta_.obs_mode = cfg.obs_mode;
@@ -99,6 +100,12 @@ void TrainSession::StoreObs(RolloutStorage& st, int t, const torch::Tensor& obs,
   if (rgb) st.images[t].copy_(image);
   st.dones[t].copy_(next_done);
 }
+
+void TrainSession::BeginRollout() {
+  if (!rgb) torch::set_num_threads(1);
+}
+
+void TrainSession::BeginUpdate() { SetComputeThreads(compute_threads_); }
 
 void TrainSession::StepEnvs(const torch::Tensor& raw_actions) {
   const auto sent = raw_actions.detach().clamp(-1.0, 1.0).to(torch::kCPU).contiguous();
@@ -167,6 +174,7 @@ bool TrainSession::EvalDue(int64_t iteration) const {
 
 void TrainSession::Evaluate(int64_t iteration, bool save_checkpoint, const EvalAct& act) {
   const auto t0 = Clock::now();
+  BeginRollout();
   model_->eval();
   EvalVideoOptions video;
   if (cfg.capture_video) {
