@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include "core/error.h"
 
@@ -137,6 +138,17 @@ namespace {
 
 double Round6(double v) { return std::round(v * 1e6) / 1e6; }
 
+// Letter keys (lower case; with Shift the step is a tenth): which point moves, along which axis, which way.
+struct LetterMove {
+  char key;
+  bool target;  // the look-at point, else the camera position
+  int axis;     // 0 x, 1 y, 2 z (world)
+  double sign;
+};
+constexpr LetterMove kLetterMoves[] = {
+    {'w', false, 0, -1}, {'s', false, 0, +1}, {'a', false, 1, -1}, {'d', false, 1, +1}, {'i', true, 0, -1},
+    {'k', true, 0, +1},  {'j', true, 1, -1},  {'l', true, 1, +1},  {'u', true, 2, +1},  {'o', true, 2, -1}};
+
 }  // namespace
 
 AlignAction ApplyAlignKey(const AlignKeyPress& key, const AlignSteps& steps,
@@ -172,42 +184,11 @@ AlignAction ApplyAlignKey(const AlignKeyPress& key, const AlignSteps& steps,
   if (key.key == AlignKey::kChar) {
     const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(key.ch)));
     if (lower != key.ch) step = steps.pos / 10;  // Shift: fine steps
-    switch (lower) {
-      case 'w':
-        vec = &s->pos, axis = 0, sign = -1;
-        break;
-      case 's':
-        vec = &s->pos, axis = 0, sign = +1;
-        break;
-      case 'a':
-        vec = &s->pos, axis = 1, sign = -1;
-        break;
-      case 'd':
-        vec = &s->pos, axis = 1, sign = +1;
-        break;
-      case 'i':
-        vec = &s->target, axis = 0, sign = -1;
-        break;
-      case 'k':
-        vec = &s->target, axis = 0, sign = +1;
-        break;
-      case 'j':
-        vec = &s->target, axis = 1, sign = -1;
-        break;
-      case 'l':
-        vec = &s->target, axis = 1, sign = +1;
-        break;
-      case 'u':
-        vec = &s->target, axis = 2, sign = +1;
-        break;
-      case 'o':
-        vec = &s->target, axis = 2, sign = -1;
-        break;
-      case 'q':
-        return AlignAction::kQuit;
-      default:
-        return AlignAction::kUnbound;
-    }
+    if (lower == 'q') return AlignAction::kQuit;
+    const auto* m = std::find_if(std::begin(kLetterMoves), std::end(kLetterMoves),
+                                 [&](const LetterMove& b) { return b.key == lower; });
+    if (m == std::end(kLetterMoves)) return AlignAction::kUnbound;
+    vec = m->target ? &s->target : &s->pos, axis = m->axis, sign = m->sign;
   }
   if (vec != nullptr) {
     sim::CameraSettings next = *s;
