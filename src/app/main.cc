@@ -6,6 +6,7 @@
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "core/error.h"
+#include "rl/compute_threads.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -26,6 +27,10 @@ int main(int argc, char** argv) {
   s2r::app::AddAlignCameraCommand(app);
   s2r::app::AddCaptureBackgroundCommand(app);
   s2r::app::AddBenchCommand(app);
+
+  // Every command that runs a policy computes on all cores, with OpenBLAS kept to one thread beneath
+  // libtorch (rl/compute_threads.h); `train --ppo.threads` sets its own count.
+  s2r::rl::SetComputeThreads(s2r::app::DefaultThreads());
 
   std::vector<std::string> args = s2r::app::NormalizeArgs(argc, argv);
   std::vector<char*> cargs;

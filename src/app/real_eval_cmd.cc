@@ -14,7 +14,6 @@
 #include "core/error.h"
 #include "deploy/real_eval.h"
 #include "hw/calibration.h"
-#include "rl/compute_threads.h"
 #include "rl/policy.h"
 #include "sim/scripted_grasp.h"
 
@@ -37,7 +36,6 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   sim::GraspCubeConfig cfg = BuildEnvConfig(env_flags);
   std::unique_ptr<rl::Policy> policy;
   cfg.obs_mode = sim::ObsMode::kRgb;
-  rl::SetComputeThreads(DefaultThreads());
   if (policy = f.scripted ? nullptr : rl::LoadPolicy(f.checkpoint); policy) {
     const rl::CheckpointMeta& m = policy->meta();
     RequireCompatible(m, env_flags.env_id, "", "--checkpoint " + f.checkpoint);

@@ -10,7 +10,6 @@
 #include "app/cli_util.h"
 #include "app/sim_env_adapter.h"
 #include "core/error.h"
-#include "rl/compute_threads.h"
 #include "sim/env_registry.h"
 
 namespace fs = std::filesystem;
@@ -31,7 +30,6 @@ void RequireCompatible(const rl::CheckpointMeta& meta, const std::string& env_id
 
 SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt) {
   SimEvalResult r;
-  rl::SetComputeThreads(DefaultThreads());
   auto policy = rl::LoadPolicy(opt.checkpoint);
   r.meta = policy->meta();
   RequireCompatible(r.meta, env_id, "", "--checkpoint " + opt.checkpoint);

@@ -101,9 +101,7 @@ void TrainSession::StoreObs(RolloutStorage& st, int t, const torch::Tensor& obs,
   st.dones[t].copy_(next_done);
 }
 
-void TrainSession::BeginRollout() {
-  if (!rgb) torch::set_num_threads(1);
-}
+void TrainSession::BeginRollout() { SetComputeThreads(rgb ? compute_threads_ : 1); }
 
 void TrainSession::BeginUpdate() { SetComputeThreads(compute_threads_); }
 
