@@ -1,17 +1,24 @@
-// Tests of src/core: the joint controller, the joint map, the random generator and the thread pool.
+// Tests of src/core: the joint controller, the joint map, the random generator, the thread pool and atomic
+// file writes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/joint_controller.h"
 #include "core/joint_map.h"
@@ -413,6 +420,54 @@ TEST(ThreadPoolTest, RethrowsWorkerExceptionAfterAllChunksFinish) {
     std::atomic<int> count{0};
     EXPECT_NO_THROW(pool.ParallelFor(kN, [&](int b, int e) { count.fetch_add(e - b); }));
     EXPECT_EQ(count.load(), kN);
+  }
+}
+
+// ------------------------------------------------------------------ atomic file writes
+
+std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(AtomicFileTest, ReplacesContentKeepsPermissionsAndLeavesNoTemporaryFile) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("s2r_atomic_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "out.csv";
+  WriteFileAtomic(file.string(), std::string("a,b\n1,2\n"));
+  EXPECT_EQ(ReadAll(file), "a,b\n1,2\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u) << "a new file is 0644";
+  ASSERT_EQ(::chmod(file.c_str(), 0600), 0);
+  const std::string binary("\0\x01\xff", 3);
+  WriteFileAtomic(file.string(), binary);
+  EXPECT_EQ(ReadAll(file), binary);
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "a replaced file keeps its permissions";
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++entries;
+  EXPECT_EQ(entries, 1) << "no temporary file left behind";
+  fs::remove_all(dir);
+}
+
+TEST(AtomicFileTest, MissingFolderIsAnIoErrorNamingThePath) {
+  const std::string path = "/nonexistent_s2r_dir/sub/out.csv";
+  try {
+    WriteFileAtomic(path, "x");
+    FAIL() << "expected IoError";
+  } catch (const IoError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot write '" + path + "'"));
+    EXPECT_THAT(e.what(), HasSubstr("No such file or directory"));
+  }
+  try {
+    WriteFileAtomic(path, "x", "calibration file 'c.json'");
+    FAIL() << "expected IoError";
+  } catch (const IoError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("calibration file 'c.json': cannot create a temporary file"));
   }
 }
 

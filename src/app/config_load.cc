@@ -15,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/so100_layout.h"
 
@@ -128,45 +129,6 @@ std::string ResolveFile(const std::string& key, const std::string& value, const 
   for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t.string();
   throw ConfigError(source + ": key '" + key + "': file '" + value + "' does not exist (looked at " + where +
                     ")");
-}
-
-// Writes `text` to `path` atomically: a temporary file in the same folder, fsync, rename. The temporary
-// file keeps the permissions of an existing `path`. Throws IoError naming `path`.
-void WriteFileAtomic(const std::string& path, const std::string& text) {
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
-  const int fd = mkstemp(tmpl.data());
-  if (fd < 0) throw IoError("cannot write '" + path + "': " + std::strerror(errno));
-  auto fail = [&](const std::string& what) {
-    const std::string why = std::strerror(errno);
-    close(fd);
-    unlink(tmpl.c_str());
-    throw IoError("cannot write '" + path + "': " + what + ": " + why);
-  };
-  struct stat st {};
-  if (stat(path.c_str(), &st) == 0)
-    fchmod(fd, st.st_mode & 07777);
-  else
-    fchmod(fd, 0644);
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("write");
-    done += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0) fail("fsync");
-  if (close(fd) != 0) {
-    const std::string why = std::strerror(errno);
-    unlink(tmpl.c_str());
-    throw IoError("cannot write '" + path + "': close: " + why);
-  }
-  if (rename(tmpl.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    unlink(tmpl.c_str());
-    throw IoError("cannot write '" + path + "': rename: " + why);
-  }
 }
 
 // JSON as people write env_config.json: 2-space indent, "key": value, and arrays of plain values on one

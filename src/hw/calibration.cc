@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace s2r::hw {
@@ -147,35 +148,7 @@ void WriteCalibrationFile(const fs::path& path, const Calibration& calibration) 
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   fs::create_directories(dir, ec);
   if (ec) throw IoError(what + ": cannot create folder " + Quoted(dir) + ": " + ec.message());
-  std::string tmp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    throw IoError(what + ": cannot create a temporary file in " + Quoted(dir) + ": " + std::strerror(errno));
-  auto fail = [&](const std::string& step) {
-    const std::string err = std::strerror(errno);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw IoError(what + ": " + step + " " + Quoted(tmp) + ": " + err);
-  };
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("cannot write");
-    done += static_cast<size_t>(n);
-  }
-  if (::fchmod(fd, 0644) != 0) fail("cannot set permissions of");  // as Python's open("w") under umask 022
-  if (::fsync(fd) != 0) fail("cannot flush");
-  if (::close(fd) != 0) {
-    const std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw IoError(what + ": cannot close " + Quoted(tmp) + ": " + err);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw IoError(what + ": cannot rename " + Quoted(tmp) + " over it: " + err);
-  }
+  WriteFileAtomic(path.string(), text, what);
 }
 
 // ---------------------------------------------------------------------------------------------

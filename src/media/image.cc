@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace fs = std::filesystem;
@@ -81,26 +81,6 @@ void AppendBytes(void* context, void* data, int size) {
   out->insert(out->end(), p, p + size);
 }
 
-// Writes all of `bytes` to a new file at `tmp`; returns 0 or an errno value.
-int WriteNewFile(const std::string& tmp, const std::vector<uint8_t>& bytes) {
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) return errno;
-  size_t done = 0;
-  int err = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      err = n < 0 ? errno : EIO;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err != 0) ::unlink(tmp.c_str());
-  return err;
-}
-
 }  // namespace
 
 void WritePng(const std::string& path, const uint8_t* pixels, int width, int height, int channels) {
@@ -111,20 +91,8 @@ void WritePng(const std::string& path, const uint8_t* pixels, int width, int hei
   if (!stbi_write_png_to_func(&AppendBytes, &png, width, height, channels, pixels, width * channels)) {
     throw IoError("cannot encode PNG '" + path + "'");
   }
-  // Hidden temporary name in the same folder (same filesystem, so rename is atomic); pid and a counter
-  // keep concurrent writers of one path apart.
-  static std::atomic<unsigned> counter{0};
-  const fs::path target(path);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp-" +
-                                               std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  if (const int err = WriteNewFile(tmp.string(), png); err != 0) {
-    throw IoError("cannot write PNG '" + path + "': " + std::strerror(err));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw IoError("cannot write PNG '" + path + "': " + std::strerror(err));
-  }
+  WriteFileAtomic(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()),
+                  "cannot write PNG '" + path + "'");
 }
 
 void WritePng(const std::string& path, const Image& image) {
