@@ -1,7 +1,7 @@
 // PPO: GAE and the clipped objective against hand computations, checkpoints, resume, flag parsing of
 // the guide's command, and short end-to-end runs in both observation modes.
-#include <gtest/gtest.h>
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "core/error.h"
@@ -218,6 +219,44 @@ TEST(TrainCliTest, GuideCommandParsesVerbatim) {
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["reconfiguration_freq"], 1);
 }
 
+// `eval --trace-csv`: a row per env and step with the named observation and action, and rewards that add up
+// to the return the evaluation reported.
+void ExpectTraceMatchesEval(const fs::path& path, int envs, int steps, double mean_return) {
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << path;
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> cols;
+  for (size_t p = 0, q; p <= line.size(); p = q + 1) {
+    q = line.find(',', p);
+    if (q == std::string::npos) q = line.size();
+    cols.push_back(line.substr(p, q - p));
+  }
+  ASSERT_EQ(cols.size(), 3u + 31u + 6u + 2u) << line;
+  EXPECT_EQ(cols[0], "round");
+  EXPECT_EQ(cols[3], "obs/qpos/shoulder_pan");
+  EXPECT_EQ(cols[3 + 17], "obs/is_grasped");
+  EXPECT_EQ(cols[3 + 31], "action/0");
+  EXPECT_EQ(cols[cols.size() - 2], "reward");
+  std::vector<double> ret(static_cast<size_t>(envs), 0.0);
+  int rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<double> v;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) v.push_back(std::stod(cell));
+    ASSERT_EQ(v.size(), cols.size()) << line;
+    EXPECT_EQ(v[1], rows / envs) << "step";
+    EXPECT_EQ(v[2], rows % envs) << "env";
+    for (size_t j = 3 + 31; j < 3 + 31 + 6; ++j) EXPECT_LE(std::abs(v[j]), 1.0) << "action in [-1, 1]";
+    ret[static_cast<size_t>(v[2])] += v[v.size() - 2];
+    ++rows;
+  }
+  EXPECT_EQ(rows, envs * steps);
+  double mean = 0;
+  for (double r : ret) mean += r / envs;
+  EXPECT_NEAR(mean, mean_return, 1e-5 * steps);
+}
+
 TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   const fs::path root = fs::temp_directory_path() / ("s2r_train_test_" + std::to_string(getpid()));
   fs::create_directories(root);
@@ -237,7 +276,7 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   // The checkpoint evaluates in simulation.
   const RunResult e =
       Sim2real("eval --env_id=SO100GraspCube-v1 --checkpoint=" + (root / "st/final_ckpt.pt").string() +
-               " --num-episodes 2 --num-envs 2 --json");
+               " --num-episodes 2 --num-envs 2 --json --trace-csv " + (root / "trace.csv").string());
   ASSERT_EQ(e.exit_code, 0) << e.out;
   const json ej = LastJsonLine(e.out);
   EXPECT_EQ(ej["episodes"], 2);
@@ -245,6 +284,7 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   EXPECT_GE(ej["success_once"].get<double>(), 0.0);
   EXPECT_LE(ej["success_once"].get<double>(), 1.0);
   EXPECT_EQ(ej["episode_len"], 64);
+  ExpectTraceMatchesEval(root / "trace.csv", 2, 64, ej["return"].get<double>());
 
   // Resume continues the step counter, the same logs and the running time totals.
   auto total_at = [&](int64_t step) {

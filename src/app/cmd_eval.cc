@@ -31,6 +31,10 @@ void AddEvalCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
   cmd->add_option("--record-dir", opt.record_dir, "write MP4s of the episodes here");
+  cmd->add_option(
+      "--trace-csv", opt.trace_csv,
+      "write a CSV with a row per env and step: round, step, env, the named observation, the action, "
+      "and the reward and success that followed (simulation)");
   cmd->add_flag("--stochastic,--sample-actions", stochastic,
                 "sample actions instead of the deterministic ones");
   cmd->add_flag("--json", json, "print one JSON object on stdout");

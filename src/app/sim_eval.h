@@ -16,6 +16,7 @@ struct SimEvalOptions {
   uint64_t seed = 1;
   bool deterministic = true;
   std::string record_dir;  // empty: no video
+  std::string trace_csv;   // empty: no trace; else a CSV row per env and step (obs, action, reward, success)
   int threads = 0;
 };
 
