@@ -30,7 +30,7 @@
 // Present_Velocity = qvel in ticks/s; Present_Load = actuator force / force limit * 1000 (signed along the
 // tick axis, 0 with torque off); Present_Current ~ |load| * 0.3 (2 A at full torque, 6.5 mA units; rough).
 //
-// Threads: a physics thread steps the env at its timestep (0.01 s) to keep sim time with the wall clock
+// Threads: a physics thread steps the env at its timestep (0.005 s) to keep sim time with the wall clock
 // (after a stall of more than kMaxCatchUpS it skips ahead rather than race). Everything here is
 // thread-safe; Advance() only records the drive and reads the state (it never blocks on physics for long).
 #pragma once

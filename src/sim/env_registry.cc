@@ -9,7 +9,7 @@ const std::vector<EnvInfo>& RegisteredEnvs() {
   static const std::vector<EnvInfo> envs = {
       {kGraspCubeId,
        "SO-100 arm grasps a ~2.5 cm cube on a table and lifts it back toward its rest pose "
-       "(100 Hz physics, 20 Hz control, 64-step episodes)",
+       "(200 Hz physics, 20 Hz control, 64-step episodes)",
        {"state", "rgb"},
        {"pd_joint_target_delta_pos", "pd_joint_delta_pos", "pd_joint_pos"}},
   };
