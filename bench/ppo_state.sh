@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proof that PPO learns from state observations on a 2-core machine: SO100GraspCube-v1 with default
 # randomization, 10M env steps. Usage: bash bench/ppo_state.sh [SEED] [TOTAL_STEPS]
-# Writes runs/ppo-state-<seed>/ and prints, as its last line, the best eval success_once and the wall time.
+# Writes runs/ppo-state-<seed>/ (refused if that folder already holds a run: move it away first) and prints,
+# as its last line, the best eval success_once and the wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEED=${1:-1}

@@ -324,7 +324,7 @@ TEST(GraspCubeEnvTest, RobotColourRandomAndFixed) {
   }
 }
 
-TEST(RobotMjcf, UserModelWithTheRightNamesLoadsAndWrongNamesAreRejected) {
+TEST(RobotMjcf, UserModelWithTheRightNamesLoadsAndWrongNamesOrTimestepAreRejected) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "s2r_robot_mjcf_test";
   fs::create_directories(dir);
@@ -347,6 +347,21 @@ TEST(RobotMjcf, UserModelWithTheRightNamesLoadsAndWrongNamesAreRejected) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find("elbow_flex"), std::string::npos) << msg;
     EXPECT_NE(msg.find("renamed.xml"), std::string::npos) << msg;
+  }
+  // A robot file that changes the physics timestep would change the task's timing: refused.
+  std::string retimed = text;
+  const size_t body = retimed.find("<worldbody>");
+  ASSERT_NE(body, std::string::npos);
+  retimed.insert(body, "<option timestep=\"0.01\"/>\n");
+  { std::ofstream(dir / "retimed.xml") << retimed; }
+  cfg.robot_mjcf_path = (dir / "retimed.xml").string();
+  try {
+    MakeGraspCube(cfg);
+    FAIL() << "a robot file with timestep 0.01 was accepted";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("retimed.xml"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("timestep"), std::string::npos) << msg;
   }
   cfg.robot_mjcf_path = (dir / "missing.xml").string();
   try {

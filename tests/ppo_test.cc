@@ -308,6 +308,13 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   // Its first iteration (step 704) already carries the first run's 10 iterations of time.
   EXPECT_GT(total_at(704), first_total) << "the resumed run adds to the first run's time totals";
 
+  // A new run does not write into an existing run's folder.
+  const RunResult again =
+      Sim2real("train --obs-mode state --ppo.total-timesteps 640 --ppo.exp-name st" + common);
+  EXPECT_EQ(again.exit_code, 2) << again.out;
+  EXPECT_NE(again.out.find("already holds a run"), std::string::npos) << again.out;
+  EXPECT_EQ(ReadCheckpointMeta((root / "st/final_ckpt.pt").string()).global_step, 1280);
+
   // A checkpoint from another obs mode is refused with a message.
   const RunResult bad = Sim2real("train --obs-mode rgb --resume-training --checkpoint " +
                                  (root / "st/final_ckpt.pt").string() + common);

@@ -12,6 +12,7 @@
 #include "app/ppo_flags.h"
 #include "app/sim_env_adapter.h"
 #include "app/sim_eval.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "rl/policy.h"
 #include "rl/train.h"
@@ -33,6 +34,19 @@ struct TrainFlags {
   rl::PpoConfig ppo;
   PpoFlagStrings ppo_text;
 };
+
+// A new run never writes into another run's folder (its logs would be appended to, its checkpoints mixed).
+void RequireNewRunFolder(const std::string& run_dir) {
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) return;
+  for (const auto& e : fs::directory_iterator(run_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name == "metrics.csv" || e.path().extension() == ".pt" || name.rfind("events.out.tfevents", 0) == 0)
+      throw ConfigError("run folder '" + run_dir + "' already holds a run (" + name +
+                        "): pass another --ppo.exp-name, continue it with --resume-training --checkpoint " +
+                        run_dir + "/<ckpt>.pt, or remove the folder");
+  }
+}
 
 std::unique_ptr<VecEnvAdapter> MakeEnvs(const sim::GraspCubeConfig& cfg, const std::string& env_id,
                                         int num_envs, int threads, uint64_t seed, bool partial_reset,
@@ -105,6 +119,7 @@ void RunTrain(TrainFlags& f) {
                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count());
     }
     run_dir = (fs::path(c.runs_dir) / c.exp_name).string();
+    RequireNewRunFolder(run_dir);
   }
   fs::create_directories(run_dir);
   nlohmann::json config = {{"algo", f.algo},
@@ -112,7 +127,7 @@ void RunTrain(TrainFlags& f) {
                            {"obs_mode", c.obs_mode},
                            {"env_kwargs_json_path", f.env.env_kwargs_json_path},
                            {"ppo", PpoConfigToJson(c)}};
-  std::ofstream(fs::path(run_dir) / "config.json") << config.dump(2) << "\n";
+  WriteFileAtomic((fs::path(run_dir) / "config.json").string(), config.dump(2) + "\n");
 
   auto envs =
       MakeEnvs(env_cfg, f.env.env_id, c.num_envs, c.threads, c.seed, c.partial_reset, c.reconfiguration_freq);
