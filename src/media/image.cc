@@ -1,9 +1,7 @@
 #include "media/image.h"
 
-#include <fcntl.h>
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>

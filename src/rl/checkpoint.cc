@@ -1,10 +1,10 @@
 #include "rl/checkpoint.h"
 
-#include <unistd.h>
-
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "rl/flow_agent.h"
 
@@ -95,17 +95,13 @@ void SaveCheckpoint(const std::string& path, const CheckpointMeta& meta, torch::
   root.write("model", model);
   root.write("optimizer", optim);
   // Atomic: a crash leaves either the old file or the new one, never half of one.
-  const fs::path target(path);
-  const fs::path tmp =
-      target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(getpid()));
+  std::ostringstream bytes;
   try {
-    root.save_to(tmp.string());
-    fs::rename(tmp, target);
+    root.save_to(bytes);
   } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
     throw IoError("cannot write checkpoint '" + path + "': " + e.what());
   }
+  WriteFileAtomic(path, bytes.str(), "cannot write checkpoint '" + path + "'");
 }
 
 CheckpointMeta LoadCheckpoint(const std::string& path, torch::nn::Module& model_module,
