@@ -276,7 +276,7 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   // The checkpoint evaluates in simulation.
   const RunResult e =
       Sim2real("eval --env_id=SO100GraspCube-v1 --checkpoint=" + (root / "st/final_ckpt.pt").string() +
-               " --num-episodes 2 --num-envs 2 --json --trace-csv " + (root / "trace.csv").string());
+               " --num-episodes 2 --num-envs 2 --json --trace-csv " + (root / "traces/trace.csv").string());
   ASSERT_EQ(e.exit_code, 0) << e.out;
   const json ej = LastJsonLine(e.out);
   EXPECT_EQ(ej["episodes"], 2);
@@ -284,7 +284,7 @@ TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {
   EXPECT_GE(ej["success_once"].get<double>(), 0.0);
   EXPECT_LE(ej["success_once"].get<double>(), 1.0);
   EXPECT_EQ(ej["episode_len"], 64);
-  ExpectTraceMatchesEval(root / "trace.csv", 2, 64, ej["return"].get<double>());
+  ExpectTraceMatchesEval(root / "traces/trace.csv", 2, 64, ej["return"].get<double>());
 
   // Resume continues the step counter, the same logs and the running time totals.
   auto total_at = [&](int64_t step) {

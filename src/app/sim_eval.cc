@@ -4,12 +4,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "app/cli_util.h"
+#include "app/eval_trace.h"
 #include "app/sim_env_adapter.h"
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "sim/env_registry.h"
 
@@ -49,43 +50,15 @@ SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id
   v.reconfiguration_freq = 1;
   VecEnvAdapter envs(sim::MakeVecEnv(env_id, env_cfg, v), threads);
   const int rounds = (opt.num_episodes + n - 1) / n;
-  // The trace: what the policy saw, what it did, and the reward and success that followed. A step's row is
-  // finished at the next call (or after the round), when the env has stepped.
-  const sim::EnvSpec& spec = envs.venv().spec();
-  std::string trace = "round,step,env";
-  for (const auto& name : spec.obs_names) trace += ",obs/" + name;
-  for (int j = 0; j < spec.action_dim; ++j) trace += ",action/" + std::to_string(j);
-  trace += ",reward,success\n";
-  std::vector<std::string> pending(static_cast<size_t>(n));
-  auto finish_rows = [&] {
-    char num[32];
-    for (int e = 0; e < n; ++e) {
-      std::string& row = pending[static_cast<size_t>(e)];
-      if (row.empty()) continue;
-      std::snprintf(num, sizeof(num), ",%.9g,%d\n", envs.reward()[e], envs.success()[e]);
-      trace += row + num;
-      row.clear();
-    }
-  };
+  std::unique_ptr<EvalTrace> trace;
+  if (!opt.trace_csv.empty())
+    trace = std::make_unique<EvalTrace>(envs.venv().spec().obs_names, envs.action_dim(), n);
   int step = 0, round = 0;
   auto act = [&](const float* o, const uint8_t* img, float* a) {
     policy->Act(o, img, n, opt.deterministic, a);
-    if (opt.trace_csv.empty()) return;
-    finish_rows();
-    char num[32];
-    for (int e = 0; e < n; ++e) {
-      std::string& row = pending[static_cast<size_t>(e)];
-      row = std::to_string(round) + "," + std::to_string(step) + "," + std::to_string(e);
-      for (int k = 0; k < spec.obs_dim; ++k) {
-        std::snprintf(num, sizeof(num), ",%.9g", o[static_cast<size_t>(e) * spec.obs_dim + k]);
-        row += num;
-      }
-      for (int j = 0; j < spec.action_dim; ++j) {
-        std::snprintf(num, sizeof(num), ",%.9g", a[static_cast<size_t>(e) * spec.action_dim + j]);
-        row += num;
-      }
-    }
-    ++step;
+    if (!trace) return;
+    trace->FinishStep(envs.reward(), envs.success());  // the previous step's rows, now that it has run
+    trace->AddStep(round, step++, o, a);
   };
   double once = 0, end = 0, ret = 0, len = 0, rew = 0;
   int episodes = 0;
@@ -98,13 +71,13 @@ SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id
     }
     round = k, step = 0;
     const rl::EvalStats s = rl::RunEvaluation(envs, envs.max_episode_steps(), act, video);
-    finish_rows();
+    if (trace) trace->FinishStep(envs.reward(), envs.success());
     once += s.success_once * s.episodes, end += s.success_at_end * s.episodes,
         ret += s.return_mean * s.episodes;
     len += s.episode_len * s.episodes, rew += s.reward * s.episodes;
     episodes += s.episodes;
   }
-  if (!opt.trace_csv.empty()) WriteFileAtomic(opt.trace_csv, trace);
+  if (trace) trace->Write(opt.trace_csv);
   r.stats.episodes = episodes;
   r.stats.success_once = once / episodes;
   r.stats.success_at_end = end / episodes;
