@@ -59,8 +59,9 @@ struct GraspCubeConfig {
 };
 
 // Physics at 200 Hz (the scene's timestep 0.005 s), not the reference's 100 Hz: at 0.01 s MuJoCo's stiff
-// contacts shot the 3 g cube off the table when a jaw pressed it into the table (4 % of a trained policy's
-// deterministic episodes and 10 % of its sampled ones; 0.4 % at 0.005 s; bench/results/README.md).
+// contacts shot the 3 g cube away when a jaw pressed it into the table (a trained policy's sampled episodes:
+// 10.5 % moved it > 5 cm in one control step, 4 % off the table; 0.4 % each at 0.005 s;
+// bench/results/README.md).
 inline constexpr int kSimFreq = 200;     // Hz, physics
 inline constexpr int kControlFreq = 20;  // Hz, policy
 inline constexpr int kSubsteps = kSimFreq / kControlFreq;

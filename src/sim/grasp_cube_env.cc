@@ -82,8 +82,9 @@ std::shared_ptr<const GraspCubeScene> LoadGraspCubeScene(const GraspCubeConfig& 
     if (BodyIsIn(m, m->geom_bodyid[g], base)) ids.robot_geoms.push_back(g);
   S2R_CHECK(ids.cube_geom >= 0 && ids.table_geom >= 0);
   if (std::abs(m->opt.timestep * kSimFreq - 1.0) > 1e-9)
-    throw ConfigError("robot MJCF '" + scene->robot_file + "': <option timestep> must stay " +
-                      std::to_string(1.0 / kSimFreq) + " s (the task steps " + std::to_string(kSubsteps) +
+    throw ConfigError("scene '" + asset_dir + "/so100_grasp_cube.xml' with robot MJCF '" + scene->robot_file +
+                      "': <option timestep> must stay " + std::to_string(1.0 / kSimFreq) +
+                      " s (the task steps " + std::to_string(kSubsteps) +
                       " substeps per control step); got " + std::to_string(m->opt.timestep));
   S2R_CHECK(m->nbody < 255, "segmentation ids are uint8");
   for (int b = 0; b < m->nbody; ++b)
