@@ -4,6 +4,8 @@
 # eval success curve (bench/results/fpo_vs_ppo.png) and a table of eval success_once at fixed step counts
 # and the wall time per env step of each run.
 # Usage: bash bench/fpo_vs_ppo.sh [TOTAL_STEPS] [SEEDS]     (defaults: 10_000_000 "1 2 3")
+# PPO_RUNS=runs reuses the PPO runs of bench/ppo_state.sh (runs/ppo-state-<seed>, the same PPO recipe)
+# instead of training PPO again: half the machine time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOTAL=${1:-10_000_000}
@@ -20,14 +22,20 @@ mkdir -p "$DIR" bench/results
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)
+PPO_DIR=${PPO_RUNS:-$DIR}
 for seed in $SEEDS; do
-  "$BIN" train --algo ppo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=8 --ppo.num_minibatches=32 \
-    --ppo.ent-coef=0.005 --ppo.exp-name="ppo-state-$seed" > "$DIR/ppo-state-$seed.json"
+  if [[ -z "${PPO_RUNS:-}" ]]; then
+    "$BIN" train --algo ppo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=8 --ppo.num_minibatches=32 \
+      --ppo.ent-coef=0.005 --ppo.exp-name="ppo-state-$seed" > "$DIR/ppo-state-$seed.json"
+  elif [[ ! -f "$PPO_RUNS/ppo-state-$seed/metrics.csv" ]]; then
+    echo "fpo_vs_ppo: PPO_RUNS=$PPO_RUNS has no ppo-state-$seed/metrics.csv (run bench/ppo_state.sh $seed)" >&2
+    exit 2
+  fi
   "$BIN" train --algo fpo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=2 --ppo.num_minibatches=8 \
     --ppo.learning-rate=3e-4 --ppo.clip-coef=0.15 --ppo.max-grad-norm=2.0 --ppo.fpo-num-steps=10 \
     --ppo.fpo-num-train-samples=8 --ppo.fpo-logratio-clip=0.5 --ppo.target-kl=None \
     --ppo.exp-name="fpo-state-$seed" > "$DIR/fpo-state-$seed.json"
 done
 runs=()
-for seed in $SEEDS; do runs+=("$DIR/ppo-state-$seed" "$DIR/fpo-state-$seed"); done
+for seed in $SEEDS; do runs+=("$PPO_DIR/ppo-state-$seed" "$DIR/fpo-state-$seed"); done
 "$BIN" compare-runs "${runs[@]}" --out bench/results/fpo_vs_ppo.png --at-steps 1000000,2000000,5000000,10000000
