@@ -118,12 +118,14 @@ void RunBenchEnv(const BenchEnvFlags& f) {
     std::cout << out.dump() << "\n";
     return;
   }
-  std::printf("bench env: %s, %d envs, %s obs%s, random actions; median of %d runs of %.1f s\n",
-              f.env.env_id.c_str(), f.num_envs, f.env.obs_mode.c_str(),
-              cfg.obs_mode == sim::ObsMode::kRgb
-                  ? (" " + std::to_string(cfg.sensor_width) + "x" + std::to_string(cfg.sensor_height)).c_str()
-                  : "",
-              f.rounds, f.seconds);
+  std::printf(
+      "bench env: %s, %d envs, %s obs%s, random actions; median of %d runs of whole episodes, >= %.1f s "
+      "each\n",
+      f.env.env_id.c_str(), f.num_envs, f.env.obs_mode.c_str(),
+      cfg.obs_mode == sim::ObsMode::kRgb
+          ? (" " + std::to_string(cfg.sensor_width) + "x" + std::to_string(cfg.sensor_height)).c_str()
+          : "",
+      f.rounds, f.seconds);
   std::printf("  raw MuJoCo loop (1 thread)   %10.0f env steps/s   (baseline)\n", raw_m);
   std::printf("  engine, 1 thread             %10.0f env steps/s   ratio_vs_raw_mujoco %.3f  (goal >= 0.9)\n",
               one_m, one_m / raw_m);
@@ -214,7 +216,7 @@ void AddBenchCommand(CLI::App& app) {
   env->add_option("--threads", f.threads, "engine worker threads")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  env->add_option("--seconds", f.seconds, "seconds per measurement")
+  env->add_option("--seconds", f.seconds, "seconds per measurement, at least (whole episodes are run)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   env->add_option("--rounds", f.rounds, "rounds; medians are reported")

@@ -33,8 +33,8 @@ EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads
   std::vector<float> actions(static_cast<size_t>(num_envs * venv->spec().action_dim));
   EnvBenchResult r;
   const auto t0 = Clock::now();
-  do {
-    for (int k = 0; k < 8; ++k) {
+  do {  // whole episodes (the envs reset themselves at max_episode_steps)
+    for (int k = 0; k < cfg.max_episode_steps; ++k) {
       FillActions(rng, actions);
       venv->Step(actions.data());
       r.steps += num_envs;
@@ -63,10 +63,9 @@ EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double s
   Rng rng(seed);
   std::vector<float> actions(static_cast<size_t>(num_envs * so100::kNumJoints));
   EnvBenchResult r;
-  int step_in_episode = 0;
   const auto t0 = Clock::now();
-  do {
-    for (int k = 0; k < 8; ++k) {
+  do {  // whole episodes, as BenchEngine
+    for (int k = 0; k < cfg.max_episode_steps; ++k) {
       FillActions(rng, actions);
       for (int i = 0; i < num_envs; ++i) {
         mjData* d = data[static_cast<size_t>(i)].get();
@@ -78,11 +77,8 @@ EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double s
         for (int s = 0; s < kSubsteps; ++s) mj_step(m, d);
       }
       r.steps += num_envs;
-      if (++step_in_episode == cfg.max_episode_steps) {
-        step_in_episode = 0;
-        for (auto& d : data) reset(d.get());
-      }
     }
+    for (auto& d : data) reset(d.get());
   } while (Since(t0) < seconds);
   r.seconds = Since(t0);
   r.steps_per_sec = static_cast<double>(r.steps) / r.seconds;

@@ -13,6 +13,10 @@ struct EnvBenchResult {
   double seconds = 0;
 };
 
+// Both run whole episodes (max_episode_steps env steps) until `seconds` have passed: a step's cost changes
+// within an episode (at 256 envs the first 8 steps ran 8-10 % faster than a whole episode's average), so
+// runs that stop after different numbers of steps must still cover the same phases to compare.
+
 // The engine: VecEnv with `threads` workers, uniform random actions in [-1, 1], cfg's observation mode
 // (rgb mode renders every env's camera after every step).
 EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads, double seconds,
