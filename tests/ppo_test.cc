@@ -19,6 +19,7 @@
 #include "rl/agent.h"
 #include "rl/checkpoint.h"
 #include "rl/compute_threads.h"
+#include "rl/device.h"
 #include "rl/gae.h"
 #include "rl/policy.h"
 #include "rl/ppo_loss.h"
@@ -217,6 +218,33 @@ TEST(TrainCliTest, GuideCommandParsesVerbatim) {
   ASSERT_EQ(none.exit_code, 0) << none.out;
   EXPECT_TRUE(LastJsonLine(none.out)["ppo"]["target_kl"].is_null());
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["reconfiguration_freq"], 1);
+}
+
+// --ppo.cuda is on by default as in the reference: CUDA where libtorch has it, else the CPU; a user who
+// asks for it on a CPU-only libtorch is told; --ppo.no-cuda keeps a GPU machine on the CPU.
+TEST(TrainCliTest, CudaFlagSaysWhereItTrains) {
+  const char* where = rl::CudaAvailable() ? "cuda" : "cpu";
+  const RunResult def = Sim2real("train --obs-mode state --dry-run");
+  ASSERT_EQ(def.exit_code, 0) << def.out;
+  EXPECT_EQ(LastJsonLine(def.out)["ppo"]["cuda"], true);
+  EXPECT_EQ(LastJsonLine(def.out)["device"], where);
+  EXPECT_EQ(def.out.find("--ppo.cuda"), std::string::npos) << def.out;  // the default alone says nothing
+  const RunResult off = Sim2real("train --obs-mode state --ppo.no-cuda --dry-run");
+  ASSERT_EQ(off.exit_code, 0) << off.out;
+  EXPECT_EQ(LastJsonLine(off.out)["ppo"]["cuda"], false);
+  EXPECT_EQ(LastJsonLine(off.out)["device"], "cpu");
+  const RunResult asked = Sim2real("train --obs-mode state --ppo.cuda --dry-run");
+  ASSERT_EQ(asked.exit_code, 0) << asked.out;
+  const json c = LastJsonLine(asked.out);
+  EXPECT_EQ(c["ppo"]["cuda"], true);
+  if (rl::CudaAvailable()) {
+    EXPECT_EQ(c["device"], "cuda");
+  } else {  // Debian's libtorch: the run goes on on the CPU, and the user is told why
+    EXPECT_EQ(c["device"], "cpu");
+    EXPECT_NE(asked.out.find("--ppo.cuda: this libtorch has no CUDA or sees no GPU; training on the CPU"),
+              std::string::npos)
+        << asked.out;
+  }
 }
 
 // `eval --trace-csv`: a row per env and step with the named observation and action, and rewards that add up

@@ -14,6 +14,7 @@
 #include "app/sim_eval.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "rl/device.h"
 #include "rl/policy.h"
 #include "rl/train.h"
 #include "sim/env_registry.h"
@@ -75,6 +76,13 @@ void RunTrain(TrainFlags& f) {
         stderr,
         "sim2real: --ppo.track: Weights & Biases cannot be reached from C++; TensorBoard logs are written "
         "to the run folder; upload them with: wandb sync --sync-tensorboard <run folder>\n");
+  const bool on_cuda = c.cuda && rl::CudaAvailable();  // as the reference: CUDA if asked for and present
+  if (c.cuda && !on_cuda && f.ppo_text.cuda_given)     // asked for on the command line, not just the default
+    std::fprintf(
+        stderr,
+        "sim2real: --ppo.cuda: this libtorch has no CUDA or sees no GPU; training on the CPU (Debian's "
+        "libtorch is CPU-only: build against a CUDA libtorch to train on a GPU)\n");
+  const char* device = on_cuda ? "cuda" : "cpu";
   if (f.algo == "fpo" && c.ent_coef != 0)
     std::fprintf(stderr,
                  "sim2real: --ppo.ent-coef=%g is ignored by FPO: a flow policy has no tractable entropy\n",
@@ -88,6 +96,7 @@ void RunTrain(TrainFlags& f) {
                                  {"obs_mode", c.obs_mode},
                                  {"env_kwargs_json_path", f.env.env_kwargs_json_path},
                                  {"resume_training", c.resume_training},
+                                 {"device", device},
                                  {"ppo", PpoConfigToJson(c)}})
                      .dump()
               << "\n";
@@ -133,14 +142,16 @@ void RunTrain(TrainFlags& f) {
       MakeEnvs(env_cfg, f.env.env_id, c.num_envs, c.threads, c.seed, c.partial_reset, c.reconfiguration_freq);
   auto eval_envs = MakeEnvs(env_cfg, f.env.env_id, c.num_eval_envs, c.threads, c.seed + 1'000'003,
                             c.eval_partial_reset, c.eval_reconfiguration_freq);
-  std::fprintf(
-      stderr,
-      "sim2real: training %s with %s (%s obs) for %lld steps: %lld iterations of %lld; run folder %s\n",
-      f.env.env_id.c_str(), f.algo.c_str(), c.obs_mode.c_str(), static_cast<long long>(c.total_timesteps),
-      static_cast<long long>(c.num_iterations), static_cast<long long>(c.batch_size), run_dir.c_str());
+  std::fprintf(stderr,
+               "sim2real: training %s with %s (%s obs) on the %s for %lld steps: %lld iterations of %lld; "
+               "run folder %s\n",
+               f.env.env_id.c_str(), f.algo.c_str(), c.obs_mode.c_str(), on_cuda ? "GPU (CUDA)" : "CPU",
+               static_cast<long long>(c.total_timesteps), static_cast<long long>(c.num_iterations),
+               static_cast<long long>(c.batch_size), run_dir.c_str());
   const rl::TrainOutcome out = f.algo == "fpo" ? rl::TrainFpo(c, config.dump(), run_dir, *envs, *eval_envs)
                                                : rl::TrainPpo(c, config.dump(), run_dir, *envs, *eval_envs);
   nlohmann::json summary = {{"run_dir", run_dir},
+                            {"device", device},
                             {"final_checkpoint", out.final_checkpoint},
                             {"global_step", out.global_step},
                             {"best_eval_success_once", out.best_eval_success_once},

@@ -36,7 +36,14 @@ void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c, PpoFlagStrings* t) {
   opt("exp-name", &c->exp_name, "run folder under runs/ (default <env-id>__ppo__<seed>__<unix time>)");
   opt("seed", &c->seed, "random seed");
   BoolFlag(cmd, "torch-deterministic", &c->torch_deterministic, "deterministic torch kernels");
-  BoolFlag(cmd, "cuda", &c->cuda, "train on CUDA when libtorch has it");
+  cmd->add_flag_function(
+         "--ppo.cuda,!--ppo.no-cuda",
+         [c, t](int64_t n) {
+           c->cuda = n > 0;
+           t->cuda_given = true;
+         },
+         "train on CUDA when libtorch has it and sees a GPU, else on the CPU (default: on, as the reference)")
+      ->group(g);
   BoolFlag(cmd, "track", &c->track,
            "accepted: Weights & Biases is not reachable from C++; upload the TensorBoard logs with "
            "'wandb sync --sync-tensorboard runs/<exp>'");

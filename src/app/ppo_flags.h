@@ -16,6 +16,7 @@ struct PpoFlagStrings {  // optional values arrive as text ("None" or a number)
   std::string target_kl = "0.2";
   std::string save_train_video_freq = "None";
   std::string fpo_logratio_clip = "3.0";
+  bool cuda_given = false;  // --ppo.cuda or --ppo.no-cuda was on the command line
 };
 
 void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* cfg, PpoFlagStrings* text);

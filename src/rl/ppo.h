@@ -16,7 +16,7 @@ struct PpoConfig {
   std::string exp_name;             // run folder name; default <env-id>__ppo__<seed>__<unix time>
   uint64_t seed = 1;                // seeds torch and the envs
   bool torch_deterministic = true;  // deterministic torch kernels where available
-  bool cuda = false;   // train on CUDA if libtorch has it (the reference defaults to true on GPU)
+  bool cuda = true;    // train on CUDA if libtorch has it and sees a GPU, else on the CPU (as the reference)
   bool track = false;  // accepted for compatibility: W&B is not reachable from C++ (see README)
   std::string wandb_project_name = "ManiSkill";
   std::string wandb_entity;

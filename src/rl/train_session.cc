@@ -8,6 +8,7 @@
 
 #include "rl/checkpoint.h"
 #include "rl/compute_threads.h"
+#include "rl/device.h"
 #include "rl/evaluate.h"
 #include "rl/gae.h"
 
@@ -20,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 torch::Device PickDevice(const PpoConfig& cfg) {
-  return cfg.cuda && torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  return cfg.cuda && CudaAvailable() ? torch::kCUDA : torch::kCPU;
 }
 }  // namespace
 

@@ -1,0 +1,9 @@
+// Where training runs: the CPU, or CUDA when --ppo.cuda asks for it and libtorch can. Torch-free header.
+#pragma once
+
+namespace s2r::rl {
+
+// Whether this libtorch was built with CUDA and sees at least one GPU (Debian's libtorch: never).
+bool CudaAvailable();
+
+}  // namespace s2r::rl
