@@ -76,8 +76,8 @@ void RunTrain(TrainFlags& f) {
         stderr,
         "sim2real: --ppo.track: Weights & Biases cannot be reached from C++; TensorBoard logs are written "
         "to the run folder; upload them with: wandb sync --sync-tensorboard <run folder>\n");
-  const bool on_cuda = c.cuda && rl::CudaAvailable();  // as the reference: CUDA if asked for and present
-  if (c.cuda && !on_cuda && f.ppo_text.cuda_given)     // asked for on the command line, not just the default
+  const bool on_cuda = rl::TrainsOnCuda(c.cuda);
+  if (c.cuda && !on_cuda && f.ppo_text.cuda_given)  // asked for on the command line, not just the default
     std::fprintf(
         stderr,
         "sim2real: --ppo.cuda: this libtorch has no CUDA or sees no GPU; training on the CPU (Debian's "

@@ -10,7 +10,9 @@
 
 namespace s2r::app {
 
-struct PpoFlagStrings {  // optional values arrive as text ("None" or a number)
+// What the flags leave for FinishPpoFlags and the commands: optional values as text ("None" or a number),
+// and whether --ppo.cuda was given (the default alone is not a request worth a warning).
+struct PpoFlagStrings {
   std::string reconfiguration_freq = "None";
   std::string eval_reconfiguration_freq = "1";
   std::string target_kl = "0.2";

@@ -20,9 +20,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-torch::Device PickDevice(const PpoConfig& cfg) {
-  return cfg.cuda && CudaAvailable() ? torch::kCUDA : torch::kCPU;
-}
+torch::Device PickDevice(const PpoConfig& cfg) { return TrainsOnCuda(cfg.cuda) ? torch::kCUDA : torch::kCPU; }
 }  // namespace
 
 RolloutStorage::RolloutStorage(int T, int N, int D, int H, int W, torch::Device device) {
