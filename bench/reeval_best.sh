@@ -23,7 +23,8 @@ if not evals:
 batch = json.load(open(os.path.join(run, "config.json")))["ppo"]["batch_size"]
 best = max(evals.values())
 if best == 0:
-    sys.exit(print(f"{run}: no evaluation succeeded; nothing to re-evaluate"))
+    print(f"{run}: no evaluation succeeded; nothing to re-evaluate")
+    sys.exit(0)
 for step in sorted(s for s, v in evals.items() if v == best):
     # The eval of iteration k runs at step (k - 1) * batch and saves ckpt_<k>.pt.
     # The eval after the last iteration saves final_ckpt.pt instead.
@@ -36,6 +37,9 @@ for step in sorted(s for s, v in evals.items() if v == best):
     out = subprocess.run([binary, "eval", "--checkpoint", ckpt, "--num-episodes", episodes, "--num-envs", "64",
                           "--seed", "100", "--json"], check=True, capture_output=True, text=True).stdout
     r = json.loads(out.strip().splitlines()[-1])
+    # The checkpoint names its own step: a check on the file-name rule above.
+    if r["checkpoint_global_step"] != step:
+        sys.exit(f"reeval_best: {ckpt} holds step {r['checkpoint_global_step']}, not the eval's step {step}")
     print(f"{ckpt}: training eval success_once {best:.4f} at step {step}; re-evaluated on {r['episodes']} "
           f"episodes: success_once {r['success_once']:.4f}, success_at_end {r['success_at_end']:.4f}, "
           f"return {r['return']:.1f}")

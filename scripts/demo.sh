@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the built-in defaults (`make demo`): a state-observation PPO run sized to finish in about
 # ten minutes on a 2-core machine, then an evaluation of its final checkpoint with a video, and where to look.
-# The same recipe trained longer (bench/ppo_state.sh) reached 80 % eval success within 2-4M steps for seeds
-# 1 and 3; seed 2 was at 75 % when stopped at 3.9M (bench/results/README.md).
+# The same recipe trained longer (bench/ppo_state.sh) reached 80 % eval success within 2-4.1M steps for each
+# of seeds 1, 2 and 3 (bench/results/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/sim2real}
