@@ -200,6 +200,22 @@ TEST(FpoCheckpointTest, LoadPolicyRecognisesFpoAndReproducesTheZeroNoiseFlow) {
   // Sampled actions start from noise: they differ from the zero-noise flow.
   policy->Act(obs.data_ptr<float>(), nullptr, 4, false, act2.data());
   EXPECT_NE(act, act2);
+  // Trained with --ppo.fpo-action-squash=tanh: the policy acts with tanh of the raw sample, not its clip.
+  meta.fpo_action_squash = "tanh";
+  const std::string tanh_path = (dir / "ckpt_tanh.pt").string();
+  SaveCheckpoint(tanh_path, meta, *agent, opt);
+  auto squashed = LoadPolicy(tanh_path);
+  EXPECT_EQ(squashed->meta().fpo_action_squash, "tanh");
+  // A sampled action (same noise: the generator reseeded) so that some raw values lie outside [-1, 1].
+  torch::manual_seed(7);
+  squashed->Act(obs.data_ptr<float>(), nullptr, 4, false, act2.data());
+  torch::manual_seed(7);
+  const auto x0 = torch::randn({4, 6});
+  const auto raw = agent->Sample(obs, x0, 6).view({-1});
+  ASSERT_GT(raw.abs().max().item<float>(), 1.2f);  // there tanh and clip differ
+  for (int i = 0; i < 24; ++i)
+    EXPECT_NEAR(act2[static_cast<size_t>(i)], std::tanh(raw[i].item<float>()), 1e-6);
+  EXPECT_EQ(ReadCheckpointMeta(path).fpo_action_squash, "clip");
   fs::remove_all(dir);
 }
 
@@ -249,6 +265,10 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
   EXPECT_EQ(p["minibatch_size"], 1024);
   EXPECT_EQ(p["fpo_zero_noise_eval"], true);
   EXPECT_EQ(p["fpo_per_sample_ratio"], false);
+  EXPECT_EQ(p["fpo_action_squash"], "clip");  // the guide's env receives the raw sample clipped
+  const auto squash = Sim2real("train --algo fpo --ppo.fpo-action-squash=sigmoid --dry-run");
+  EXPECT_NE(squash.exit_code, 0);
+  EXPECT_NE(squash.out.find("--ppo.fpo-action-squash"), std::string::npos) << squash.out;
   const auto bad = Sim2real("train --algo fpo --ppo.fpo-num-steps=0 --dry-run");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("--ppo.fpo-num-steps"), std::string::npos) << bad.out;
@@ -313,6 +333,13 @@ TEST(FpoCliTest, ShortRunWritesEveryArtefactKeepsTheFirstRatioAtOneEvaluatesAndR
                             (root / "fpo/final_ckpt.pt").string() + " --runs-dir " + root.string());
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("fpo checkpoint"), std::string::npos) << bad.out;
+  // Resuming with another action squash would change what the policy's samples mean: refused, naming the
+  // flag.
+  const auto squash =
+      Sim2real("train --resume-training --checkpoint " + (root / "fpo/final_ckpt.pt").string() +
+               " --ppo.total-timesteps 1920 --ppo.fpo-action-squash=tanh" + common);
+  EXPECT_NE(squash.exit_code, 0);
+  EXPECT_NE(squash.out.find("--ppo.fpo-action-squash"), std::string::npos) << squash.out;
   fs::remove_all(root);
 }
 

@@ -101,6 +101,10 @@ void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c, PpoFlagStrings* t) {
       ->group(f);
   fopt("fpo-cfm-target", &c->fpo_cfm_target,
        "flow-matching loss: velocity (mean (v - u)^2) or noise (eps-MSE, the FPO paper's default)");
+  fopt(
+      "fpo-action-squash", &c->fpo_action_squash,
+      "raw flow sample -> env action: clip (to [-1, 1], the FPO sim2real guide) or tanh (MuJoCo Playground); "
+      "FPO scores the raw sample either way");
 }
 
 void FinishPpoFlags(rl::PpoConfig* c, const PpoFlagStrings& t) {
@@ -164,6 +168,7 @@ nlohmann::json PpoConfigToJson(const rl::PpoConfig& c) {
           {"fpo_per_sample_ratio", c.fpo_per_sample_ratio},
           {"fpo_zero_noise_eval", c.fpo_zero_noise_eval},
           {"fpo_cfm_target", c.fpo_cfm_target},
+          {"fpo_action_squash", c.fpo_action_squash},
           {"batch_size", c.batch_size},
           {"minibatch_size", c.minibatch_size},
           {"num_iterations", c.num_iterations}};

@@ -30,6 +30,7 @@ void WriteMeta(torch::serialize::OutputArchive& a, const CheckpointMeta& m) {
   a.write("image_width", c10::IValue(static_cast<int64_t>(m.image_width)));
   a.write("include_state", c10::IValue(m.include_state));
   a.write("fpo_num_steps", c10::IValue(static_cast<int64_t>(m.fpo_num_steps)));
+  a.write("fpo_action_squash", c10::IValue(m.fpo_action_squash));
 }
 
 CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& path) {
@@ -58,10 +59,14 @@ CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& pa
   a.read("include_state", v);
   m.include_state = v.toBool();
   if (a.try_read("fpo_num_steps", v)) m.fpo_num_steps = static_cast<int>(v.toInt());
+  if (a.try_read("fpo_action_squash", v)) m.fpo_action_squash = v.toStringRef();
   if (m.algo != "ppo" && m.algo != "fpo")
     throw IoError("checkpoint '" + path + "': unknown algorithm '" + m.algo + "' (expected ppo or fpo)");
   if (m.algo == "fpo" && m.fpo_num_steps < 1)
     throw IoError("checkpoint '" + path + "': an FPO checkpoint without fpo_num_steps");
+  if (m.fpo_action_squash != "clip" && m.fpo_action_squash != "tanh")
+    throw IoError("checkpoint '" + path + "': unknown fpo_action_squash '" + m.fpo_action_squash +
+                  "' (expected clip or tanh)");
   return m;
 }
 
@@ -187,7 +192,8 @@ class FpoPolicy : public TorchPolicyBase {
     const auto f = agent_->Features(ObsTensor(obs, n), ImageTensor(image, n));
     // Deterministic: the flow from zero noise (FPO++'s zero-sampling); else from Gaussian noise.
     const auto x0 = deterministic ? torch::zeros({n, meta_.action_dim}) : torch::randn({n, meta_.action_dim});
-    CopyOut(agent_->Sample(f, x0, meta_.fpo_num_steps), n, actions);
+    CopyOut(FlowAgentImpl::EnvAction(agent_->Sample(f, x0, meta_.fpo_num_steps), meta_.fpo_action_squash), n,
+            actions);
   }
 
  private:

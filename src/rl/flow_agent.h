@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 #include "rl/agent.h"
 
 namespace s2r::rl {
@@ -35,6 +37,13 @@ class FlowAgentImpl : public torch::nn::Module {
   // f [B, F], a [B, A], eps [B, S, A], tau [B, S, 1] -> per-pair CFM loss [B, S].
   torch::Tensor CfmLoss(const torch::Tensor& f, const torch::Tensor& a, const torch::Tensor& eps,
                         const torch::Tensor& tau, CfmTarget target);
+
+  // raw sample [B, A] -> what the env receives before its clip to [-1, 1]: the sample itself ("clip") or
+  // tanh(sample) ("tanh", squashed outside the policy as MuJoCo Playground). Scoring always uses the raw
+  // sample.
+  static torch::Tensor EnvAction(const torch::Tensor& raw, const std::string& squash) {
+    return squash == "tanh" ? torch::tanh(raw) : raw;
+  }
 
   static constexpr int kTimeEmbedding = 8;
   static torch::Tensor EmbedTime(const torch::Tensor& t);  // [..., 1] -> [..., 8]

@@ -44,7 +44,7 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
   // Rollout storage: the shared part plus the raw actions and each action's (tau, eps) pairs.
   RolloutStorage st(T, N, D, H, W, device);
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  auto actions = torch::zeros({T, N, A}, f32);  // raw flow samples (the env gets them clipped)
+  auto actions = torch::zeros({T, N, A}, f32);  // raw flow samples (the env gets them clipped or squashed)
   auto eps = torch::zeros({T, N, S, A}, f32);   // CFM noise per pair
   auto tau = torch::zeros({T, N, S, 1}, f32);   // CFM flow time per pair, U(0, 1)
 
@@ -54,7 +54,7 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
   const TrainSession::EvalAct eval_act = [&](const torch::Tensor& o, const torch::Tensor& img) {
     const auto x0 =
         cfg.fpo_zero_noise_eval ? torch::zeros({o.size(0), A}, f32) : torch::randn({o.size(0), A}, f32);
-    return agent->Sample(agent->Features(o, img), x0, K);
+    return FlowAgentImpl::EnvAction(agent->Sample(agent->Features(o, img), x0, K), cfg.fpo_action_squash);
   };
 
   // The critic on observations (the bootstrap at episode ends and after the rollout).
@@ -88,7 +88,8 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
         // The pairs whose CFM losses give the ratio; drawn once per action and kept for all epochs.
         eps[t].copy_(torch::randn({N, S, A}, f32));
         tau[t].copy_(torch::rand({N, S, 1}, f32));
-        run.StepEnvs(a);  // clipped to the env's box; the raw sample is what FPO scores
+        // The env gets the sample (or its tanh) clipped to its box; the raw sample is what FPO scores.
+        run.StepEnvs(FlowAgentImpl::EnvAction(a, cfg.fpo_action_squash));
       }
       run.StoreStepResult(st, t, next_done, value_of);  // rewards, train/*, bootstrap values
     }

@@ -17,7 +17,8 @@ struct CheckpointMeta {
   int64_t global_step = 0;
   int obs_dim = 0, action_dim = 0, image_height = 0, image_width = 0;
   bool include_state = true;
-  int fpo_num_steps = 0;  // FPO: Euler steps of the sampler it was trained with (0 for PPO)
+  int fpo_num_steps = 0;                   // FPO: Euler steps of the sampler it was trained with (0 for PPO)
+  std::string fpo_action_squash = "clip";  // FPO: raw sample -> action, "clip" or "tanh" (older: clip)
 };
 
 // Reads the metadata without building the network. Throws IoError naming the path if it is missing or

@@ -46,6 +46,7 @@ void PpoConfig::Finalize() {
   require(fpo_num_train_samples >= 1, "fpo-num-train-samples", "at least 1");
   require(!fpo_logratio_clip || *fpo_logratio_clip > 0, "fpo-logratio-clip", "a positive number or None");
   require(fpo_cfm_target == "velocity" || fpo_cfm_target == "noise", "fpo-cfm-target", "velocity or noise");
+  require(fpo_action_squash == "clip" || fpo_action_squash == "tanh", "fpo-action-squash", "clip or tanh");
 }
 
 TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, const std::string& run_dir,

@@ -66,6 +66,10 @@ struct PpoConfig {
   bool fpo_per_sample_ratio = false;              // one ratio per (tau, eps) pair instead of per action
   bool fpo_zero_noise_eval = true;                // evaluation flows from zero noise (FPO++)
   std::string fpo_cfm_target = "velocity";        // "velocity" (u-MSE) or "noise" (eps-MSE)
+  // How the raw flow sample becomes the env's action in [-1, 1]: "clip" (the lerobot-sim2real fork) or
+  // "tanh" (MuJoCo Playground: tanh of the raw sample, squashed outside the policy). FPO scores the raw
+  // sample.
+  std::string fpo_action_squash = "clip";
 
   // --- ours ---
   int threads = 0;               // torch and env threads; 0: all cores

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/error.h"
 #include "rl/checkpoint.h"
 #include "rl/compute_threads.h"
 #include "rl/device.h"
@@ -62,7 +63,7 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
   meta_.config_json = config_json;
   meta_.obs_dim = D, meta_.action_dim = A, meta_.image_height = H, meta_.image_width = W;
   meta_.include_state = cfg.include_state;
-  if (algo == "fpo") meta_.fpo_num_steps = cfg.fpo_num_steps;
+  if (algo == "fpo") meta_.fpo_num_steps = cfg.fpo_num_steps, meta_.fpo_action_squash = cfg.fpo_action_squash;
   if (!cfg.resume_training) log.Text("hyperparameters", "```\n" + config_json + "\n```", 0);
 }
 
@@ -73,6 +74,10 @@ void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& opt
   optimizer_ = &optimizer;
   if (cfg.resume_training) {
     const CheckpointMeta old = LoadCheckpoint(cfg.checkpoint, model, &optimizer);
+    if (old.algo == "fpo" && old.fpo_action_squash != meta_.fpo_action_squash)
+      throw ConfigError("--ppo.fpo-action-squash: the checkpoint '" + cfg.checkpoint + "' was trained with " +
+                        old.fpo_action_squash + ", this run asks for " + meta_.fpo_action_squash +
+                        " (resume with --ppo.fpo-action-squash=" + old.fpo_action_squash + ")");
     start_iteration = old.iteration + 1;
     global_step = old.global_step;
     total_rollout_ = log.EarlierTotal("time/total_rollout_time");
