@@ -152,6 +152,42 @@ TEST(FpoLossTest, MeanAndPerSampleRatiosByHand) {
   EXPECT_NEAR(t.policy_loss.item<double>(), -(2.0 * std::exp(0.2) + 2.0 * std::exp(-0.4)) / 2, 1e-6);
 }
 
+TEST(FpoLossTest, AspoPullsTheRatioOfNegativeAdvantagesBackWherePpoClipIsFlat) {
+  // Two actions with A = (+1, -2); one pair each; r = exp(L_old - L_new) = (exp(0.3), exp(-0.3)), both
+  // outside clip_coef 0.15, where PPO's clipped surrogate is flat.
+  const auto l_old = torch::tensor({{1.0f}, {1.0f}});
+  const auto adv = torch::tensor({1.0f, -2.0f});
+  const auto v = torch::zeros({2});
+  FpoLossOptions o;
+  o.clip_coef = 0.15;
+  o.logratio_clip = std::nullopt;
+  auto grad_of = [&](bool aspo, double* loss) {
+    auto l_new = torch::tensor({{0.7f}, {1.3f}}).requires_grad_(true);
+    o.aspo = aspo;
+    const FpoLossTerms t = FpoLoss(l_new, l_old, adv, v, v, v, o);
+    *loss = t.policy_loss.item<double>();
+    t.policy_loss.backward();
+    return l_new.grad().clone();
+  };
+  double ppo = 0, aspo = 0;
+  const auto g_ppo = grad_of(false, &ppo);
+  const auto g_aspo = grad_of(true, &aspo);
+  const double r1 = std::exp(-0.3);
+  // PPO: -min(r A, clip(r) A) per action, both clipped: -(1.15 * 1) and -(0.85 * -2); no gradient.
+  EXPECT_NEAR(ppo, (-1.15 + 1.7) / 2, 1e-6);
+  EXPECT_EQ(g_ppo[0][0].item<float>(), 0.0f);
+  EXPECT_EQ(g_ppo[1][0].item<float>(), 0.0f);
+  // ASPO: the positive action is PPO's; the negative one -(r A - |A| / (2 eps) (r - 1)^2).
+  const double spo = -(r1 * -2.0 - 2.0 / (2 * 0.15) * (r1 - 1) * (r1 - 1));
+  EXPECT_NEAR(aspo, (-1.15 + spo) / 2, 1e-5);
+  EXPECT_EQ(g_aspo[0][0].item<float>(), 0.0f);
+  // d loss / d L_new = d loss / d r * (-r): SPO's term pushes r up towards 1, so L_new's gradient is positive
+  // (a gradient step lowers L_new, raising r).
+  const double dr = -(-2.0 - 2.0 / 0.15 * (r1 - 1));
+  EXPECT_NEAR(g_aspo[1][0].item<double>(), dr * -r1 / 2, 1e-5);
+  EXPECT_GT(g_aspo[1][0].item<double>(), 0.0);
+}
+
 TEST(FpoLossTest, LogratioClampZeroesTheGradientOfClampedPairs) {
   // Pairs 0 and 2 differ by more than c = 0.5; pairs 1 and 3 do not.
   const auto l_old = torch::tensor({{2.0f, 1.0f, 0.0f, 0.5f}});
@@ -265,6 +301,7 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
   EXPECT_EQ(p["minibatch_size"], 1024);
   EXPECT_EQ(p["fpo_zero_noise_eval"], true);
   EXPECT_EQ(p["fpo_per_sample_ratio"], false);
+  EXPECT_EQ(p["fpo_aspo"], false);
   EXPECT_EQ(p["fpo_action_squash"], "clip");  // the guide's env receives the raw sample clipped
   const auto squash = Sim2real("train --algo fpo --ppo.fpo-action-squash=sigmoid --dry-run");
   EXPECT_NE(squash.exit_code, 0);
@@ -272,11 +309,12 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
   const auto bad = Sim2real("train --algo fpo --ppo.fpo-num-steps=0 --dry-run");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.out.find("--ppo.fpo-num-steps"), std::string::npos) << bad.out;
-  const auto none =
-      Sim2real("train --algo fpo --ppo.fpo-logratio-clip None --ppo.fpo-per-sample-ratio --dry-run");
+  const auto none = Sim2real(
+      "train --algo fpo --ppo.fpo-logratio-clip None --ppo.fpo-per-sample-ratio --ppo.fpo-aspo --dry-run");
   ASSERT_EQ(none.exit_code, 0) << none.out;
   EXPECT_TRUE(LastJsonLine(none.out)["ppo"]["fpo_logratio_clip"].is_null());
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["fpo_per_sample_ratio"], true);
+  EXPECT_EQ(LastJsonLine(none.out)["ppo"]["fpo_aspo"], true);
   const auto algo = Sim2real("train --algo sac --dry-run");
   EXPECT_NE(algo.exit_code, 0);
   EXPECT_NE(algo.out.find("--algo"), std::string::npos) << algo.out;

@@ -96,6 +96,11 @@ void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c, PpoFlagStrings* t) {
   cmd->add_flag("--ppo.fpo-per-sample-ratio,!--ppo.no-fpo-per-sample-ratio", c->fpo_per_sample_ratio,
                 "one ratio per (tau, eps) pair instead of per action (FPO++) (default: off)")
       ->group(f);
+  cmd->add_flag(
+         "--ppo.fpo-aspo,!--ppo.no-fpo-aspo", c->fpo_aspo,
+         "FPO++'s asymmetric surrogate: PPO's clip for positive advantages, SPO's quadratic pull of the "
+         "ratio towards 1 for negative ones (default: off)")
+      ->group(f);
   cmd->add_flag("--ppo.fpo-zero-noise-eval,!--ppo.no-fpo-zero-noise-eval", c->fpo_zero_noise_eval,
                 "evaluations flow from zero noise instead of a Gaussian draw (default: on)")
       ->group(f);
@@ -166,6 +171,7 @@ nlohmann::json PpoConfigToJson(const rl::PpoConfig& c) {
           {"fpo_num_train_samples", c.fpo_num_train_samples},
           {"fpo_logratio_clip", opt(c.fpo_logratio_clip)},
           {"fpo_per_sample_ratio", c.fpo_per_sample_ratio},
+          {"fpo_aspo", c.fpo_aspo},
           {"fpo_zero_noise_eval", c.fpo_zero_noise_eval},
           {"fpo_cfm_target", c.fpo_cfm_target},
           {"fpo_action_squash", c.fpo_action_squash},

@@ -29,7 +29,12 @@ FpoLossTerms FpoLoss(const torch::Tensor& cfm_new, const torch::Tensor& cfm_old,
   }
   const auto pg1 = -adv * ratio;
   const auto pg2 = -adv * torch::clamp(ratio, 1 - o.clip_coef, 1 + o.clip_coef);
-  t.policy_loss = torch::max(pg1, pg2).mean();
+  auto pg = torch::max(pg1, pg2);
+  if (o.aspo) {
+    const auto spo = -(adv * ratio - adv.abs() / (2 * o.clip_coef) * (ratio - 1).pow(2));
+    pg = torch::where(adv < 0, spo, pg);
+  }
+  t.policy_loss = pg.mean();
   t.value_loss = ValueLoss(new_value, old_value, returns, o.clip_coef, o.clip_vloss);
   t.loss = t.policy_loss + o.vf_coef * t.value_loss;
   return t;

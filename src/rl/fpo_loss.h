@@ -4,6 +4,9 @@
 //   mean ratio (default):  log r = mean_i d_i,  r = exp(log r)  -> one ratio per action
 //   per-sample ratio:      r_i = exp(d_i), the surrogate is taken per pair with the action's advantage
 // A clamped pair contributes no gradient (the clamp is flat there): an extra trust region.
+// Surrogate per ratio r and advantage A (eps = clip_coef): PPO's  -min(r A, clip(r, 1-eps, 1+eps) A);
+// with aspo (FPO++'s asymmetric variant) actions with A < 0 use SPO's  -(r A - |A| / (2 eps) (r - 1)^2)
+// instead, whose quadratic term pulls r back towards 1 where PPO's clip would leave it free to drift.
 // approx_kl = mean((r - 1) - log r) and old_approx_kl = mean(-log r) from the FPO log-ratio (there is no
 // density); their scale depends on the CFM loss, so Gaussian-PPO target_kl values do not transfer.
 // There is no entropy term: a flow policy has no tractable entropy.
@@ -28,6 +31,7 @@ struct FpoLossOptions {
   double clip_coef = 0.2;
   std::optional<double> logratio_clip;  // c; none: no clamp
   bool per_sample_ratio = false;
+  bool aspo = false;  // SPO's surrogate for negative advantages (FPO++)
   bool clip_vloss = false;
   double vf_coef = 0.5;
 };
