@@ -302,6 +302,11 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
   EXPECT_EQ(p["fpo_zero_noise_eval"], true);
   EXPECT_EQ(p["fpo_per_sample_ratio"], false);
   EXPECT_EQ(p["fpo_aspo"], false);
+  EXPECT_EQ(p["fpo_store_clipped"], false);
+  const auto stored =
+      Sim2real("train --algo fpo --ppo.fpo-store-clipped --ppo.fpo-action-squash=tanh --dry-run");
+  EXPECT_NE(stored.exit_code, 0);
+  EXPECT_NE(stored.out.find("--ppo.fpo-store-clipped"), std::string::npos) << stored.out;
   EXPECT_EQ(p["fpo_action_squash"], "clip");  // the guide's env receives the raw sample clipped
   const auto squash = Sim2real("train --algo fpo --ppo.fpo-action-squash=sigmoid --dry-run");
   EXPECT_NE(squash.exit_code, 0);
@@ -315,6 +320,9 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
   EXPECT_TRUE(LastJsonLine(none.out)["ppo"]["fpo_logratio_clip"].is_null());
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["fpo_per_sample_ratio"], true);
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["fpo_aspo"], true);
+  const auto clipped = Sim2real("train --algo fpo --ppo.fpo-store-clipped --dry-run");
+  ASSERT_EQ(clipped.exit_code, 0) << clipped.out;
+  EXPECT_EQ(LastJsonLine(clipped.out)["ppo"]["fpo_store_clipped"], true);
   const auto algo = Sim2real("train --algo sac --dry-run");
   EXPECT_NE(algo.exit_code, 0);
   EXPECT_NE(algo.out.find("--algo"), std::string::npos) << algo.out;

@@ -97,6 +97,11 @@ void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c, PpoFlagStrings* t) {
                 "one ratio per (tau, eps) pair instead of per action (FPO++) (default: off)")
       ->group(f);
   cmd->add_flag(
+         "--ppo.fpo-store-clipped,!--ppo.no-fpo-store-clipped", c->fpo_store_clipped,
+         "store and score the action the env received (the sample clipped to [-1, 1]) instead of the raw "
+         "sample, so the flow's samples cannot run away past the bound (default: off)")
+      ->group(f);
+  cmd->add_flag(
          "--ppo.fpo-aspo,!--ppo.no-fpo-aspo", c->fpo_aspo,
          "FPO++'s asymmetric surrogate: PPO's clip for positive advantages, SPO's quadratic pull of the "
          "ratio towards 1 for negative ones (default: off)")
@@ -172,6 +177,7 @@ nlohmann::json PpoConfigToJson(const rl::PpoConfig& c) {
           {"fpo_logratio_clip", opt(c.fpo_logratio_clip)},
           {"fpo_per_sample_ratio", c.fpo_per_sample_ratio},
           {"fpo_aspo", c.fpo_aspo},
+          {"fpo_store_clipped", c.fpo_store_clipped},
           {"fpo_zero_noise_eval", c.fpo_zero_noise_eval},
           {"fpo_cfm_target", c.fpo_cfm_target},
           {"fpo_action_squash", c.fpo_action_squash},

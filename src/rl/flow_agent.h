@@ -45,6 +45,12 @@ class FlowAgentImpl : public torch::nn::Module {
     return squash == "tanh" ? torch::tanh(raw) : raw;
   }
 
+  // raw sample [B, A] -> the flow-matching target FPO stores and scores: the raw sample, or (store_clipped)
+  // the action the env received, clipped to [-1, 1].
+  static torch::Tensor StoredAction(const torch::Tensor& raw, bool store_clipped) {
+    return store_clipped ? raw.clamp(-1.0, 1.0) : raw;
+  }
+
   static constexpr int kTimeEmbedding = 8;
   static torch::Tensor EmbedTime(const torch::Tensor& t);  // [..., 1] -> [..., 8]
 

@@ -45,7 +45,7 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
   // Rollout storage: the shared part plus the raw actions and each action's (tau, eps) pairs.
   RolloutStorage st(T, N, D, H, W, device);
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  auto actions = torch::zeros({T, N, A}, f32);  // raw flow samples (the env gets them clipped or squashed)
+  auto actions = torch::zeros({T, N, A}, f32);  // flow samples: raw, or clipped with fpo_store_clipped
   auto eps = torch::zeros({T, N, S, A}, f32);   // CFM noise per pair
   auto tau = torch::zeros({T, N, S, 1}, f32);   // CFM flow time per pair, U(0, 1)
 
@@ -84,7 +84,7 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
         torch::NoGradGuard no_grad;
         const auto f = agent->Features(o, img);
         const auto a = agent->Sample(f, torch::randn({N, A}, f32), K);  // [N, A] raw
-        actions[t].copy_(a);
+        actions[t].copy_(FlowAgentImpl::StoredAction(a, cfg.fpo_store_clipped));
         st.values[t].copy_(agent->Value(f));
         // The pairs whose CFM losses give the ratio; drawn once per action and kept for all epochs.
         eps[t].copy_(torch::randn({N, S, A}, f32));

@@ -47,6 +47,8 @@ void PpoConfig::Finalize() {
   require(!fpo_logratio_clip || *fpo_logratio_clip > 0, "fpo-logratio-clip", "a positive number or None");
   require(fpo_cfm_target == "velocity" || fpo_cfm_target == "noise", "fpo-cfm-target", "velocity or noise");
   require(fpo_action_squash == "clip" || fpo_action_squash == "tanh", "fpo-action-squash", "clip or tanh");
+  require(!fpo_store_clipped || fpo_action_squash == "clip", "fpo-store-clipped",
+          "only with --ppo.fpo-action-squash=clip (a tanh-squashed action is not a sample of the flow)");
 }
 
 TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, const std::string& run_dir,

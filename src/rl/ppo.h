@@ -71,6 +71,9 @@ struct PpoConfig {
   // "tanh" (MuJoCo Playground: tanh of the raw sample, squashed outside the policy). FPO scores the raw
   // sample.
   std::string fpo_action_squash = "clip";
+  // Store (and score) the action the env received, the sample clipped to [-1, 1], instead of the raw sample:
+  // the flow's targets stay inside the action box, so its samples cannot run away past the bound.
+  bool fpo_store_clipped = false;
 
   // --- ours ---
   int threads = 0;               // torch and env threads; 0: all cores
