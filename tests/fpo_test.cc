@@ -152,6 +152,19 @@ TEST(FpoLossTest, MeanAndPerSampleRatiosByHand) {
   EXPECT_NEAR(t.policy_loss.item<double>(), -(2.0 * std::exp(0.2) + 2.0 * std::exp(-0.4)) / 2, 1e-6);
 }
 
+TEST(FpoLossTest, CfmCoefAddsTheMeanNewCfmLossToTheLoss) {
+  const auto l_old = torch::tensor({{1.0f, 2.0f}, {0.5f, 1.5f}});
+  const auto l_new = torch::tensor({{1.2f, 1.8f}, {0.7f, 1.1f}});
+  const auto adv = torch::tensor({1.0f, -1.0f});
+  const auto v = torch::zeros({2});
+  FpoLossOptions o;
+  const FpoLossTerms base = FpoLoss(l_new, l_old, adv, v, v, v, o);
+  o.cfm_coef = 0.25;
+  const FpoLossTerms t = FpoLoss(l_new, l_old, adv, v, v, v, o);
+  EXPECT_NEAR(t.loss.item<double>() - base.loss.item<double>(), 0.25 * (1.2 + 1.8 + 0.7 + 1.1) / 4, 1e-6);
+  EXPECT_EQ(t.policy_loss.item<double>(), base.policy_loss.item<double>());
+}
+
 TEST(FpoLossTest, AspoPullsTheRatioOfNegativeAdvantagesBackWherePpoClipIsFlat) {
   // Two actions with A = (+1, -2); one pair each; r = exp(L_old - L_new) = (exp(0.3), exp(-0.3)), both
   // outside clip_coef 0.15, where PPO's clipped surrogate is flat.
@@ -303,6 +316,7 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
   EXPECT_EQ(p["fpo_per_sample_ratio"], false);
   EXPECT_EQ(p["fpo_aspo"], false);
   EXPECT_EQ(p["fpo_store_clipped"], false);
+  EXPECT_DOUBLE_EQ(p["fpo_cfm_coef"].get<double>(), 0.0);
   const auto stored =
       Sim2real("train --algo fpo --ppo.fpo-store-clipped --ppo.fpo-action-squash=tanh --dry-run");
   EXPECT_NE(stored.exit_code, 0);
@@ -320,9 +334,10 @@ TEST(FpoCliTest, GuideCommandParsesVerbatim) {
   EXPECT_TRUE(LastJsonLine(none.out)["ppo"]["fpo_logratio_clip"].is_null());
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["fpo_per_sample_ratio"], true);
   EXPECT_EQ(LastJsonLine(none.out)["ppo"]["fpo_aspo"], true);
-  const auto clipped = Sim2real("train --algo fpo --ppo.fpo-store-clipped --dry-run");
+  const auto clipped = Sim2real("train --algo fpo --ppo.fpo-store-clipped --ppo.fpo-cfm-coef 0.25 --dry-run");
   ASSERT_EQ(clipped.exit_code, 0) << clipped.out;
   EXPECT_EQ(LastJsonLine(clipped.out)["ppo"]["fpo_store_clipped"], true);
+  EXPECT_DOUBLE_EQ(LastJsonLine(clipped.out)["ppo"]["fpo_cfm_coef"].get<double>(), 0.25);
   const auto algo = Sim2real("train --algo sac --dry-run");
   EXPECT_NE(algo.exit_code, 0);
   EXPECT_NE(algo.out.find("--algo"), std::string::npos) << algo.out;

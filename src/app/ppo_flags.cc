@@ -111,6 +111,8 @@ void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c, PpoFlagStrings* t) {
       ->group(f);
   fopt("fpo-cfm-target", &c->fpo_cfm_target,
        "flow-matching loss: velocity (mean (v - u)^2) or noise (eps-MSE, the FPO paper's default)");
+  fopt("fpo-cfm-coef", &c->fpo_cfm_coef,
+       "weight of mean(L_new), the flow's CFM loss on the rollout's own samples (a KL(old || new) penalty)");
   fopt(
       "fpo-action-squash", &c->fpo_action_squash,
       "raw flow sample -> env action: clip (to [-1, 1], the FPO sim2real guide) or tanh (MuJoCo Playground); "
@@ -178,6 +180,7 @@ nlohmann::json PpoConfigToJson(const rl::PpoConfig& c) {
           {"fpo_per_sample_ratio", c.fpo_per_sample_ratio},
           {"fpo_aspo", c.fpo_aspo},
           {"fpo_store_clipped", c.fpo_store_clipped},
+          {"fpo_cfm_coef", c.fpo_cfm_coef},
           {"fpo_zero_noise_eval", c.fpo_zero_noise_eval},
           {"fpo_cfm_target", c.fpo_cfm_target},
           {"fpo_action_squash", c.fpo_action_squash},

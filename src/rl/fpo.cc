@@ -39,6 +39,7 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
   loss_opt.logratio_clip = cfg.fpo_logratio_clip;
   loss_opt.per_sample_ratio = cfg.fpo_per_sample_ratio;
   loss_opt.aspo = cfg.fpo_aspo;
+  loss_opt.cfm_coef = cfg.fpo_cfm_coef;
   loss_opt.clip_vloss = cfg.clip_vloss;
   loss_opt.vf_coef = cfg.vf_coef;
 

@@ -37,6 +37,7 @@ FpoLossTerms FpoLoss(const torch::Tensor& cfm_new, const torch::Tensor& cfm_old,
   t.policy_loss = pg.mean();
   t.value_loss = ValueLoss(new_value, old_value, returns, o.clip_coef, o.clip_vloss);
   t.loss = t.policy_loss + o.vf_coef * t.value_loss;
+  if (o.cfm_coef != 0) t.loss = t.loss + o.cfm_coef * cfm_new.mean();
   return t;
 }
 

@@ -10,6 +10,9 @@
 // approx_kl = mean((r - 1) - log r) and old_approx_kl = mean(-log r) from the FPO log-ratio (there is no
 // density); their scale depends on the CFM loss, so Gaussian-PPO target_kl values do not transfer.
 // There is no entropy term: a flow policy has no tractable entropy.
+// cfm_coef adds cfm_coef * mean(L_new): the flow keeps fitting the rollout's own samples, an estimate of
+// KL(pi_old || pi_new) up to the bound's gap. Without it nothing stops the update from raising the CFM loss
+// of negative-advantage actions by loosening the bound rather than moving probability (default 0: off).
 #pragma once
 
 #include <torch/torch.h>
@@ -31,7 +34,8 @@ struct FpoLossOptions {
   double clip_coef = 0.2;
   std::optional<double> logratio_clip;  // c; none: no clamp
   bool per_sample_ratio = false;
-  bool aspo = false;  // SPO's surrogate for negative advantages (FPO++)
+  bool aspo = false;      // SPO's surrogate for negative advantages (FPO++)
+  double cfm_coef = 0.0;  // weight of mean(L_new) in the loss (self-fit of the rollout's samples)
   bool clip_vloss = false;
   double vf_coef = 0.5;
 };

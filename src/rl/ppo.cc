@@ -43,6 +43,7 @@ void PpoConfig::Finalize() {
           "at most num_envs * num_steps (" + std::to_string(batch_size) + ")");
   num_iterations = std::max<int64_t>(1, total_timesteps / batch_size);
   require(fpo_num_steps >= 1, "fpo-num-steps", "at least 1");
+  require(fpo_cfm_coef >= 0, "fpo-cfm-coef", "at least 0");
   require(fpo_num_train_samples >= 1, "fpo-num-train-samples", "at least 1");
   require(!fpo_logratio_clip || *fpo_logratio_clip > 0, "fpo-logratio-clip", "a positive number or None");
   require(fpo_cfm_target == "velocity" || fpo_cfm_target == "noise", "fpo-cfm-target", "velocity or noise");

@@ -65,6 +65,7 @@ struct PpoConfig {
   std::optional<double> fpo_logratio_clip = 3.0;  // c: clamp of L_old - L_new per pair (None: none)
   bool fpo_per_sample_ratio = false;              // one ratio per (tau, eps) pair instead of per action
   bool fpo_aspo = false;                          // FPO++: SPO's surrogate for negative advantages
+  double fpo_cfm_coef = 0.0;                      // weight of the rollout samples' own CFM loss (0: off)
   bool fpo_zero_noise_eval = true;                // evaluation flows from zero noise (FPO++)
   std::string fpo_cfm_target = "velocity";        // "velocity" (u-MSE) or "noise" (eps-MSE)
   // How the raw flow sample becomes the env's action in [-1, 1]: "clip" (the lerobot-sim2real fork) or
