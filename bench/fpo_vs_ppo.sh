@@ -18,7 +18,9 @@ mkdir -p "$DIR" bench/results
 # guide's update shape (2 epochs x 8 minibatches, clip 0.15, log-ratio clamp 0.5, grad norm 2) with
 # K = 10 Euler steps and N = 8 (tau, eps) pairs, lr 3e-4 (the guide's 1e-5 is for fine RGB runs), no
 # target_kl (its FPO scale differs): each FPO update then costs about what PPO's does although it scores 8
-# pairs per action. Untuned; the figures say how these two recipes compare, not how far FPO can go.
+# pairs per action. Untuned; the figures say how these two recipes compare, not how far FPO can go. The flags
+# tried against FPO's collapse on this task (--ppo.fpo-action-squash, -per-sample-ratio, -aspo, -store-clipped,
+# -cfm-target, -cfm-coef; bench/results/README.md) are not in this recipe: none has learned the task yet.
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)
