@@ -385,9 +385,20 @@ TEST(FpoCliTest, ShortRunWritesEveryArtefactKeepsTheFirstRatioAtOneEvaluatesAndR
   EXPECT_EQ(LastJsonLine(e.out)["episodes"], 2);
 
   // Resume continues the step counter; PPO refuses to resume an FPO checkpoint.
+  // It resumes with the remedies' flags on (stored clipped actions, per-sample ratios, ASPO, self-fit): the
+  // first ratio of every update must still be exactly 1.
   const auto r = Sim2real("train --resume-training --checkpoint " + (root / "fpo/final_ckpt.pt").string() +
-                          " --ppo.total-timesteps 1280" + common);
+                          " --ppo.total-timesteps 1280 --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio "
+                          "--ppo.fpo-aspo --ppo.fpo-cfm-coef 0.1" +
+                          common);
   ASSERT_EQ(r.exit_code, 0) << r.out;
+  int resumed_first = 0;
+  for (const auto& row : metrics::ReadCsvLog((root / "fpo/metrics.csv").string()))
+    if (row.tag == "losses/fpo_first_ratio_deviation") {
+      EXPECT_EQ(row.value, 0.0) << "step " << row.step;
+      ++resumed_first;
+    }
+  EXPECT_EQ(resumed_first, 20);
   EXPECT_EQ(LastJsonLine(r.out)["global_step"], 1280);
   EXPECT_EQ(ReadCheckpointMeta((root / "fpo/final_ckpt.pt").string()).global_step, 1280);
   const auto bad = Sim2real("train --algo ppo --obs-mode state --resume-training --checkpoint " +

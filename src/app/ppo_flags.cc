@@ -112,11 +112,12 @@ void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c, PpoFlagStrings* t) {
   fopt("fpo-cfm-target", &c->fpo_cfm_target,
        "flow-matching loss: velocity (mean (v - u)^2) or noise (eps-MSE, the FPO paper's default)");
   fopt("fpo-cfm-coef", &c->fpo_cfm_coef,
-       "weight of mean(L_new), the flow's CFM loss on the rollout's own samples (a KL(old || new) penalty)");
+       "weight of mean(L_new), the flow's CFM loss on the rollout's own samples: keeps the flow fitting them "
+       "(0: off; too much collapses the samples' spread)");
   fopt(
       "fpo-action-squash", &c->fpo_action_squash,
       "raw flow sample -> env action: clip (to [-1, 1], the FPO sim2real guide) or tanh (MuJoCo Playground); "
-      "FPO scores the raw sample either way");
+      "FPO scores the raw sample either way (unless --ppo.fpo-store-clipped)");
 }
 
 void FinishPpoFlags(rl::PpoConfig* c, const PpoFlagStrings& t) {

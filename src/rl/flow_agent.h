@@ -39,8 +39,7 @@ class FlowAgentImpl : public torch::nn::Module {
                         const torch::Tensor& tau, CfmTarget target);
 
   // raw sample [B, A] -> what the env receives before its clip to [-1, 1]: the sample itself ("clip") or
-  // tanh(sample) ("tanh", squashed outside the policy as MuJoCo Playground). Scoring always uses the raw
-  // sample.
+  // tanh(sample) ("tanh", squashed outside the policy as MuJoCo Playground). FPO scores StoredAction's.
   static torch::Tensor EnvAction(const torch::Tensor& raw, const std::string& squash) {
     return squash == "tanh" ? torch::tanh(raw) : raw;
   }

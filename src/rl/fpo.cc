@@ -90,7 +90,7 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
         // The pairs whose CFM losses give the ratio; drawn once per action and kept for all epochs.
         eps[t].copy_(torch::randn({N, S, A}, f32));
         tau[t].copy_(torch::rand({N, S, 1}, f32));
-        // The env gets the sample (or its tanh) clipped to its box; the raw sample is what FPO scores.
+        // The env gets the sample (or its tanh) clipped to its box; FPO scores what `actions` holds.
         run.StepEnvs(FlowAgentImpl::EnvAction(a, cfg.fpo_action_squash));
       }
       run.StoreStepResult(st, t, next_done, value_of);  // rewards, train/*, bootstrap values

@@ -10,9 +10,10 @@
 // approx_kl = mean((r - 1) - log r) and old_approx_kl = mean(-log r) from the FPO log-ratio (there is no
 // density); their scale depends on the CFM loss, so Gaussian-PPO target_kl values do not transfer.
 // There is no entropy term: a flow policy has no tractable entropy.
-// cfm_coef adds cfm_coef * mean(L_new): the flow keeps fitting the rollout's own samples, an estimate of
-// KL(pi_old || pi_new) up to the bound's gap. Without it nothing stops the update from raising the CFM loss
-// of negative-advantage actions by loosening the bound rather than moving probability (default 0: off).
+// cfm_coef adds cfm_coef * mean(L_new): the flow keeps fitting the rollout's own samples (maximum
+// likelihood on them, through the bound). Without it nothing stops the update from raising the CFM loss of
+// negative-advantage actions by loosening the bound rather than moving probability; too large a weight
+// shrinks the samples' spread instead (bench/results/README.md). Default 0: off.
 #pragma once
 
 #include <torch/torch.h>
