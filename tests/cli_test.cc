@@ -294,7 +294,9 @@ class VirtualRobot {
                             " --ids " + ids + " --duration " + std::to_string(seconds) +
                             " > /dev/null 2>&1 &";
     EXPECT_EQ(std::system(cmd.c_str()), 0);
-    for (int i = 0; i < 100 && !fs::exists(link); ++i) usleep(20000);
+    // Up to 10 s for the process to open its pseudo-terminal and make the link: a loaded 2-core machine
+    // (a training run beside the suite) took more than 2 s.
+    for (int i = 0; i < 500 && !fs::exists(link); ++i) usleep(20000);
   }
   ~VirtualRobot() {
     // Let it finish its duration (it removes its link); don't leave it running past the test.
