@@ -20,7 +20,9 @@ mkdir -p "$DIR" bench/results
 # target_kl (its FPO scale differs): each FPO update then costs about what PPO's does although it scores 8
 # pairs per action. Untuned; the figures say how these two recipes compare, not how far FPO can go. The flags
 # tried against FPO's collapse on this task (--ppo.fpo-action-squash, -per-sample-ratio, -aspo, -store-clipped,
-# -cfm-target, -cfm-coef; bench/results/README.md) are not in this recipe: none has learned the task yet.
+# -cfm-target, -cfm-coef; bench/results/README.md) are not in this recipe. The only one that has succeeded so far
+# (seed 1, best 0.31 at 2.05M) adds --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio --ppo.fpo-aspo
+# --ppo.fpo-cfm-coef=0.05 and --ppo.clip-coef=0.05; its three-seed comparison is the next run to make.
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)
