@@ -64,7 +64,7 @@ CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& pa
     throw IoError("checkpoint '" + path + "': unknown algorithm '" + m.algo + "' (expected ppo or fpo)");
   if (m.algo == "fpo" && m.fpo_num_steps < 1)
     throw IoError("checkpoint '" + path + "': an FPO checkpoint without fpo_num_steps");
-  if (m.fpo_action_squash != "clip" && m.fpo_action_squash != "tanh")
+  if (!FlowAgentImpl::KnownSquash(m.fpo_action_squash))
     throw IoError("checkpoint '" + path + "': unknown fpo_action_squash '" + m.fpo_action_squash +
                   "' (expected clip or tanh)");
   return m;

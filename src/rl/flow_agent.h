@@ -43,6 +43,8 @@ class FlowAgentImpl : public torch::nn::Module {
   static torch::Tensor EnvAction(const torch::Tensor& raw, const std::string& squash) {
     return squash == "tanh" ? torch::tanh(raw) : raw;
   }
+  // The squash names EnvAction knows (the config and checkpoint checks use this one list).
+  static bool KnownSquash(const std::string& squash) { return squash == "clip" || squash == "tanh"; }
 
   // raw sample [B, A] -> the flow-matching target FPO stores and scores: the raw sample, or (store_clipped)
   // the action the env received, clipped to [-1, 1].

@@ -30,7 +30,8 @@ class Policy {
   virtual ~Policy() = default;
   virtual const CheckpointMeta& meta() const = 0;
   // obs [n, obs_dim] float32, image [n, H, W, 3] uint8 or null -> actions [n, action_dim], clipped to
-  // [-1, 1]. deterministic: PPO's mean action, FPO's flow from zero noise; else a sample from the policy.
+  // [-1, 1] (an FPO policy's sample squashed first as it was trained: meta().fpo_action_squash).
+  // deterministic: PPO's mean action, FPO's flow from zero noise; else a sample from the policy.
   virtual void Act(const float* obs, const uint8_t* image, int n, bool deterministic, float* actions) = 0;
 };
 

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "rl/agent.h"
+#include "rl/flow_agent.h"
 #include "rl/ppo_loss.h"
 #include "rl/train.h"
 #include "rl/train_session.h"
@@ -47,7 +48,7 @@ void PpoConfig::Finalize() {
   require(fpo_num_train_samples >= 1, "fpo-num-train-samples", "at least 1");
   require(!fpo_logratio_clip || *fpo_logratio_clip > 0, "fpo-logratio-clip", "a positive number or None");
   require(fpo_cfm_target == "velocity" || fpo_cfm_target == "noise", "fpo-cfm-target", "velocity or noise");
-  require(fpo_action_squash == "clip" || fpo_action_squash == "tanh", "fpo-action-squash", "clip or tanh");
+  require(FlowAgentImpl::KnownSquash(fpo_action_squash), "fpo-action-squash", "clip or tanh");
   require(!fpo_store_clipped || fpo_action_squash == "clip", "fpo-store-clipped",
           "only with --ppo.fpo-action-squash=clip (a tanh-squashed action is not a sample of the flow)");
 }
