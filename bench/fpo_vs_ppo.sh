@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
 # FPO beside PPO on SO100GraspCube-v1 from state observations, equal env-step budgets, three seeds each
-# (issue: FPO side by side with PPO). Writes runs/fpo-vs-ppo/{fpo,ppo}-state-<seed>/, one PNG with every
-# eval success curve (bench/results/fpo_vs_ppo.png) and a table of eval success_once at fixed step counts
-# and the wall time per env step of each run.
+# (issue: FPO side by side with PPO). Writes $DIR/{fpo,ppo}-state-<seed>/ (DIR default runs/fpo-vs-ppo-2), one
+# PNG with every eval success curve (bench/results/fpo_vs_ppo.png) and a table of eval success_once at fixed
+# step counts and the wall time per env step of each run.
 # Usage: bash bench/fpo_vs_ppo.sh [TOTAL_STEPS] [SEEDS]     (defaults: 10_000_000 "1 2 3")
 # PPO_RUNS=runs reuses the PPO runs of bench/ppo_state.sh (runs/ppo-state-<seed>, the same PPO recipe)
-# instead of training PPO again: half the machine time.
+# instead of training PPO again: half the machine time. AT_STEPS="1000000,2000000" sets the table's columns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOTAL=${1:-10_000_000}
 SEEDS=${2:-"1 2 3"}
 BIN=${BIN:-build/sim2real}
-DIR=runs/fpo-vs-ppo
+DIR=${DIR:-runs/fpo-vs-ppo-2}
+AT_STEPS=${AT_STEPS:-1000000,2000000,5000000,10000000}
 mkdir -p "$DIR" bench/results
 # Both: 256 envs x 50 steps, gamma 0.8, lambda 0.9 (the state recipe of bench/ppo_state.sh), 10 iterations
 # between evaluations. PPO keeps that recipe's 8 epochs x 32 minibatches and entropy bonus. FPO uses the FPO
-# guide's update shape (2 epochs x 8 minibatches, clip 0.15, log-ratio clamp 0.5, grad norm 2) with
-# K = 10 Euler steps and N = 8 (tau, eps) pairs, lr 3e-4 (the guide's 1e-5 is for fine RGB runs), no
-# target_kl (its FPO scale differs): each FPO update then costs about what PPO's does although it scores 8
-# pairs per action. Untuned; the figures say how these two recipes compare, not how far FPO can go. The flags
-# tried against FPO's collapse on this task (--ppo.fpo-action-squash, -per-sample-ratio, -aspo, -store-clipped,
-# -cfm-target, -cfm-coef; bench/results/README.md) are not in this recipe. The only one that has succeeded so far
-# (seed 1, best 0.31 at 2.05M) adds --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio --ppo.fpo-aspo
-# --ppo.fpo-cfm-coef=0.05 and --ppo.clip-coef=0.05; its three-seed comparison is the next run to make.
+# guide's update shape (2 epochs x 8 minibatches, log-ratio clamp 0.5, grad norm 2) with K = 10 Euler steps
+# and N = 8 (tau, eps) pairs, lr 3e-4 (the guide's 1e-5 is for fine RGB runs), no target_kl (its FPO scale
+# differs): each FPO update then costs about what PPO's does although it scores 8 pairs per action.
+# FPO recipe 2 (the first that grasps on this task; bench/results/README.md, "FPO: remedies for the collapse"):
+# the guide's clip 0.15 becomes 0.05, the env's clipped action is stored and scored, one ratio per (tau, eps)
+# pair, the asymmetric (SPO) surrogate for negative advantages, and 0.05 x the CFM loss of the rollout's own
+# samples. Recipe 1 (the guide's flags alone, clip 0.15) collapses; its seed-1 run is runs/fpo-vs-ppo/fpo-state-1.
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)
@@ -36,10 +36,11 @@ for seed in $SEEDS; do
     exit 2
   fi
   "$BIN" train --algo fpo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=2 --ppo.num_minibatches=8 \
-    --ppo.learning-rate=3e-4 --ppo.clip-coef=0.15 --ppo.max-grad-norm=2.0 --ppo.fpo-num-steps=10 \
+    --ppo.learning-rate=3e-4 --ppo.clip-coef=0.05 --ppo.max-grad-norm=2.0 --ppo.fpo-num-steps=10 \
     --ppo.fpo-num-train-samples=8 --ppo.fpo-logratio-clip=0.5 --ppo.target-kl=None \
+    --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio --ppo.fpo-aspo --ppo.fpo-cfm-coef=0.05 \
     --ppo.exp-name="fpo-state-$seed" > "$DIR/fpo-state-$seed.json"
 done
 runs=()
 for seed in $SEEDS; do runs+=("$PPO_DIR/ppo-state-$seed" "$DIR/fpo-state-$seed"); done
-"$BIN" compare-runs "${runs[@]}" --out bench/results/fpo_vs_ppo.png --at-steps 1000000,2000000,5000000,10000000
+"$BIN" compare-runs "${runs[@]}" --out bench/results/fpo_vs_ppo.png --at-steps "$AT_STEPS"
