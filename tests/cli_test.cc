@@ -222,6 +222,69 @@ class TempDir {
   fs::path path_;
 };
 
+// Writes a run folder holding only metrics.csv (the long format the trainer writes).
+void WriteRun(const std::string& dir, const std::string& rows) {
+  fs::create_directories(dir);
+  std::ofstream(dir + "/metrics.csv") << "step,tag,value,wall_time\n" << rows;
+}
+
+TEST(CliTest, CompareRunsTablesEvalValuesCostAndMedians) {
+  const TempDir dir;
+  // Run a: evals 0 / 0.5 / 1 at steps 0 / 100 / 200; 300 steps in 30 s of rollout + update; iterations'
+  // rollout 1, 3, 2 s (median 2) and update 4, 4, 10 s (median 4).
+  WriteRun(dir / "a",
+           "0,eval/success_once,0,1\n100,eval/success_once,0.5,2\n200,eval/success_once,1,3\n"
+           "100,time/rollout_time,1,2\n200,time/rollout_time,3,3\n300,time/rollout_time,2,4\n"
+           "100,time/update_time,4,2\n200,time/update_time,4,3\n300,time/update_time,10,4\n"
+           "300,time/total_rollout+update_time,30,4\n");
+  // Run b: stops at 150 steps after 30 s (twice a's cost per step); rollout 1, 2 s (median 1.5).
+  WriteRun(dir / "b",
+           "0,eval/success_once,0,1\n150,eval/success_once,0.25,2\n"
+           "75,time/rollout_time,1,1\n150,time/rollout_time,2,2\n75,time/update_time,2,1\n"
+           "150,time/update_time,6,2\n150,time/total_rollout+update_time,30,2\n");
+  const std::string png = dir / "curves.png";
+  const RunResult r = RunCli("compare-runs '" + (dir / "a") + "' '" + (dir / "b") +
+                                 "' --at-steps 100,200 --out '" + png + "' --json",
+                             false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json runs = ParseJsonLine(r.out);
+  ASSERT_TRUE(runs.is_array());
+  ASSERT_EQ(runs.size(), 2u);
+  const json& a = runs[0];
+  const json& b = runs[1];
+  EXPECT_EQ(a["run"], "a");
+  EXPECT_DOUBLE_EQ(a["at_steps"]["100"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(a["at_steps"]["200"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(a["best"].get<double>(), 1.0);
+  EXPECT_EQ(a["last_step"], 300);
+  EXPECT_DOUBLE_EQ(a["seconds_per_env_step"].get<double>(), 0.1);
+  EXPECT_DOUBLE_EQ(a["cost_vs_first"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(a["median_rollout_s"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(a["median_update_s"].get<double>(), 4.0);
+  EXPECT_DOUBLE_EQ(b["at_steps"]["100"].get<double>(), 0.0);  // the last eval at or before 100
+  EXPECT_TRUE(b["at_steps"]["200"].is_null());                // b never got there
+  EXPECT_DOUBLE_EQ(b["best"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(b["cost_vs_first"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(b["median_rollout_s"].get<double>(), 1.5);  // even count: mean of the middle two
+  EXPECT_DOUBLE_EQ(b["median_update_s"].get<double>(), 4.0);
+  const auto plot = s2r::media::ReadImage(png, "compare-runs plot");
+  EXPECT_GT(plot.width, 100);
+  EXPECT_GT(plot.height, 100);
+
+  // The text table carries the same figures, a "-" where a run has not reached a step.
+  const RunResult text =
+      RunCli("compare-runs '" + (dir / "a") + "' '" + (dir / "b") + "' --at-steps 100,200", false);
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_THAT(text.out,
+              ::testing::ContainsRegex("b +0\\.000 +- +0\\.250 +150 +200000\\.0 +2\\.00 +1\\.50 +4\\.00"));
+
+  // A folder without metrics.csv is named.
+  const RunResult bad = RunCli("compare-runs '" + (dir / "a") + "' '" + (dir / "nope") + "'", true);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.out, HasSubstr(dir / "nope"));
+  EXPECT_THAT(bad.out, HasSubstr("metrics.csv"));
+}
+
 TEST(CliTest, RenderWritesThePolicyViewWithAndWithoutGreenscreen) {
   TempDir dir;
   // A flat green photo as the background.

@@ -1,6 +1,7 @@
 // `sim2real compare-runs RUN... --out curves.png`: several training runs side by side (e.g. FPO vs PPO, or
-// seeds): one PNG with their eval curves, and a table of the eval value at fixed env-step counts and the
-// wall time per env step (rollout + update), as text or --json.
+// seeds): one PNG with their eval curves, and a table of the eval value at fixed env-step counts, the
+// wall time per env step (rollout + update) with its ratio to the first run's, and the median rollout and
+// update seconds per iteration, as text or --json.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -28,7 +29,18 @@ struct RunSummary {
   double best = NAN;
   int64_t last_step = 0;
   double seconds_per_step = NAN;  // (rollout + update time) / env steps
+  double median_rollout_s = NAN;  // median of time/rollout_time over iterations, seconds
+  double median_update_s = NAN;   // median of time/update_time over iterations, seconds
 };
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  const double upper = v[mid];
+  if (v.size() % 2 == 1) return upper;
+  return 0.5 * (upper + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)));
+}
 
 RunSummary Summarize(const std::string& dir, const std::string& tag, const std::vector<int64_t>& steps) {
   const fs::path csv = fs::path(dir) / "metrics.csv";
@@ -39,10 +51,15 @@ RunSummary Summarize(const std::string& dir, const std::string& tag, const std::
   if (s.name.empty()) s.name = fs::path(dir).parent_path().filename().string();
   s.curve = metrics::SeriesFromCsv(rows, tag, s.name);
   double busy = 0;
+  std::vector<double> rollout, update;  // seconds per iteration
   for (const auto& r : rows) {
     s.last_step = std::max(s.last_step, r.step);
     if (r.tag == "time/total_rollout+update_time") busy = r.value;
+    if (r.tag == "time/rollout_time") rollout.push_back(r.value);
+    if (r.tag == "time/update_time") update.push_back(r.value);
   }
+  s.median_rollout_s = Median(rollout);
+  s.median_update_s = Median(update);
   for (int64_t want : steps) {  // NaN where the run has not got that far
     double v = NAN;
     for (size_t i = 0; i < s.curve.x.size() && s.curve.x[i] <= static_cast<double>(want); ++i)
@@ -71,7 +88,9 @@ void AddCompareRunsCommand(CLI::App& app) {
   cmd->add_option("--at-steps", steps, "env-step counts for the table")
       ->capture_default_str()
       ->delimiter(',');
-  cmd->add_flag("--json", json, "print the table as JSON");
+  cmd->add_flag("--json", json,
+                "print the table as JSON (per run: at_steps, best, last_step, seconds_per_env_step, "
+                "cost_vs_first, median_rollout_s, median_update_s; null where unknown)");
   cmd->callback([] {
     std::vector<RunSummary> all;
     for (const auto& r : runs) all.push_back(Summarize(r, tag, steps));
@@ -95,19 +114,32 @@ void AddCompareRunsCommand(CLI::App& app) {
                      {"at_steps", at},
                      {"best", Num(s.best)},
                      {"last_step", s.last_step},
-                     {"seconds_per_env_step", Num(s.seconds_per_step)}});
+                     {"seconds_per_env_step", Num(s.seconds_per_step)},
+                     {"cost_vs_first", Num(s.seconds_per_step / all.front().seconds_per_step)},
+                     {"median_rollout_s", Num(s.median_rollout_s)},
+                     {"median_update_s", Num(s.median_update_s)}});
       }
       std::cout << j.dump() << "\n";
       return;
     }
-    std::printf("%-28s", "run");
+    int w = 3;  // name column: as wide as the longest run name
+    for (const auto& s : all) w = std::max(w, static_cast<int>(s.name.size()));
+    const auto cell = [](double v, int width, int prec) {
+      std::isnan(v) ? std::printf(" %*s", width, "-") : std::printf(" %*.*f", width, prec, v);
+    };
+    std::printf("%-*s", w, "run");
     for (int64_t st : steps) std::printf(" %9.1fM", static_cast<double>(st) / 1e6);
-    std::printf(" %8s %10s %12s\n", "best", "steps", "us/step");
+    std::printf(" %8s %10s %9s %6s %9s %9s\n", "best", "steps", "us/step", "x 1st", "rollout s", "update s");
     for (const auto& s : all) {
-      std::printf("%-28s", s.name.c_str());
-      for (double v : s.at_steps) std::isnan(v) ? std::printf(" %10s", "-") : std::printf(" %10.3f", v);
-      std::printf(" %8.3f %10lld %12.1f\n", s.best, static_cast<long long>(s.last_step),
-                  s.seconds_per_step * 1e6);
+      std::printf("%-*s", w, s.name.c_str());
+      for (double v : s.at_steps) cell(v, 10, 3);
+      cell(s.best, 8, 3);
+      std::printf(" %10lld", static_cast<long long>(s.last_step));
+      cell(s.seconds_per_step * 1e6, 9, 1);
+      cell(s.seconds_per_step / all.front().seconds_per_step, 6, 2);
+      cell(s.median_rollout_s, 9, 2);
+      cell(s.median_update_s, 9, 2);
+      std::printf("\n");
     }
     if (!out.empty()) std::printf("plot: %s\n", out.c_str());
   });
