@@ -87,6 +87,7 @@ TEST(RealEvalTest, ScriptedOnTheVirtualRobotSucceedsAboutAsOftenAsInSimulation) 
                (root / "videos").string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json j = LastJsonLine(r.out);
+  EXPECT_EQ(j["policy"], "scripted");
   EXPECT_EQ(j["episodes"], episodes);
   EXPECT_EQ(j["steps"], episodes * 64);
   EXPECT_EQ(j["interrupted"], false);
@@ -150,7 +151,7 @@ TEST(RealEvalTest, CtrlCReturnsTheArmToRestAndTurnsTorqueOffOnEveryServo) {
   fs::remove_all(root);
 }
 
-TEST(RealEvalTest, ATrainedPixelPolicyRunsOnTheVirtualRobotAndStatePoliciesAreRefused) {
+TEST(RealEvalTest, TrainedPixelPoliciesPpoAndFpoRunOnTheVirtualRobotAndStatePoliciesAreRefused) {
   const fs::path root = TempRoot("policy");
   fs::create_directories(root);
   // A tiny pixel policy (40x40 camera) and a tiny state policy, trained for a few hundred steps.
@@ -166,6 +167,12 @@ TEST(RealEvalTest, ATrainedPixelPolicyRunsOnTheVirtualRobotAndStatePoliciesAreRe
   ASSERT_EQ(rgb.exit_code, 0) << rgb.out;
   const auto state = Sim2real(train + " --obs-mode state --ppo.total-timesteps 64 --ppo.exp-name state");
   ASSERT_EQ(state.exit_code, 0) << state.out;
+  // A flow-matching (FPO) pixel policy whose samples are squashed by tanh: the real path takes it too.
+  const auto fpo =
+      Sim2real(train + " --algo fpo --ppo.fpo-num-steps 3 --ppo.fpo-num-train-samples 2" +
+               " --ppo.fpo-action-squash=tanh --obs-mode rgb --env-kwargs-json-path " +
+               (root / "small_camera.json").string() + " --ppo.total-timesteps 64 --ppo.exp-name fpo");
+  ASSERT_EQ(fpo.exit_code, 0) << fpo.out;
 
   VirtualRobot robot(root / "vr");
   ASSERT_TRUE(robot.ready());
@@ -175,8 +182,16 @@ TEST(RealEvalTest, ATrainedPixelPolicyRunsOnTheVirtualRobotAndStatePoliciesAreRe
                " --num-episodes 1 --max-episode-steps 6 --control-freq 20 --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json j = LastJsonLine(r.out);
+  EXPECT_EQ(j["policy"], "ppo");
   EXPECT_EQ(j["episodes"], 1);
   EXPECT_EQ(j["steps"], 6);
+  const auto f =
+      Sim2real("eval" + robot.RealFlags() + " --checkpoint " + (root / "fpo/final_ckpt.pt").string() +
+               " --num-episodes 1 --max-episode-steps 6 --control-freq 20 --json");
+  ASSERT_EQ(f.exit_code, 0) << f.out;
+  EXPECT_EQ(LastJsonLine(f.out)["policy"], "fpo");
+  EXPECT_EQ(LastJsonLine(f.out)["steps"], 6);
+  EXPECT_EQ(LastJsonLine(f.out)["interrupted"], false);
   const auto refused = Sim2real("eval" + robot.RealFlags() + " --checkpoint " +
                                 (root / "state/final_ckpt.pt").string() + " --num-episodes 1");
   EXPECT_EQ(refused.exit_code, 2) << refused.out;

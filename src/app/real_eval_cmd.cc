@@ -123,7 +123,8 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   Say(r.interrupted ? "stopped: the arm is at rest and torque is off"
                     : "done: the arm is at rest and torque is off");
 
-  nlohmann::json out = {{"episodes", r.episodes},
+  nlohmann::json out = {{"policy", policy ? policy->meta().algo : std::string("scripted")},
+                        {"episodes", r.episodes},
                         {"steps", r.steps},
                         {"success_rate", r.success_known && r.episodes > 0
                                              ? nlohmann::json(static_cast<double>(r.successes) / r.episodes)
