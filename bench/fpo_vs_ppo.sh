@@ -23,6 +23,8 @@ mkdir -p "$DIR" bench/results
 # the guide's clip 0.15 becomes 0.05, the env's clipped action is stored and scored, one ratio per (tau, eps)
 # pair, the asymmetric (SPO) surrogate for negative advantages, and 0.05 x the CFM loss of the rollout's own
 # samples. Recipe 1 (the guide's flags alone, clip 0.15) collapses; its seed-1 run is runs/fpo-vs-ppo/fpo-state-1.
+# Recipe 2 over seeds 1-3 and 3.84M steps (bench/results/README.md, "FPO recipe 2 beside PPO"): only seed 1
+# grasps (best 0.375), PPO's seeds all do; the CFM loss still climbs after 1.6-2.2M steps.
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)
