@@ -36,6 +36,7 @@
 #include "media/video_writer.h"
 #include "render/batch_renderer.h"
 #include "sim/grasp_cube_env.h"
+#include "virtual_robot_process.h"
 
 namespace {
 
@@ -489,40 +490,7 @@ TEST_F(CameraToolsTest, CaptureBackgroundDefaultSensorIs128AndPrintsThePath) {
 // ---------------------------------------------------------------------------------------------------
 // With an arm: `sim2real virtual-robot` (emulated servos on a pseudo-terminal, its twin's camera on a socket)
 
-// A background `sim2real virtual-robot` with a camera and a written calibration (id "vr"); killed on scope
-// exit.
-class VirtualRobot {
- public:
-  explicit VirtualRobot(const fs::path& dir) : dir_(dir) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      const std::string log = (dir_ / "virtual_robot.log").string();
-      if (!freopen(log.c_str(), "w", stdout) || !freopen(log.c_str(), "a", stderr)) _exit(126);
-      execl(S2R_BINARY, S2R_BINARY, "virtual-robot", "--port-link", port().c_str(), "--camera-link",
-            camera().c_str(), "--write-calibration", "vr", "--calibration-dir", cal_dir().c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 300 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ~VirtualRobot() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int st = 0;
-      waitpid(pid_, &st, 0);
-    }
-  }
-  bool ready() const {
-    return fs::exists(port()) && fs::exists(camera()) && fs::exists(fs::path(cal_dir()) / "vr.json");
-  }
-  std::string port() const { return (dir_ / "port").string(); }
-  std::string camera() const { return (dir_ / "cam").string(); }
-  std::string cal_dir() const { return (dir_ / "cal").string(); }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-};
+using VirtualRobot = s2r::testing::VirtualArm;
 
 constexpr std::array<int, 6> kIds = {1, 2, 3, 4, 5, 6};
 

@@ -7,7 +7,6 @@
 
 #include <array>
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include "cli_run.h"
 #include "media/image.h"
 #include "media/video_writer.h"
+#include "virtual_robot_process.h"
 
 namespace {
 
@@ -350,41 +350,27 @@ TEST(CliTest, MissingGreenscreenPhotoNamesKeyAndPath) {
   EXPECT_THAT(r.out, HasSubstr("/nonexistent/bg.png"));
 }
 
-// Starts `sim2real virtual-robot` in the background, linked at `link`, and stops it (SIGTERM, which it
-// handles by removing its link) when the test ends. `seconds` only bounds its life if the test dies first; it
-// is generous because a loaded 2-core machine (a training run beside the suite) made a 3 s robot expire
-// mid-test.
+// `sim2real virtual-robot` with the servo ids given, linked at `link`, stopped when the test ends.
+// `--duration 60` only bounds its life if the test dies first (a loaded 2-core machine once made a 3 s robot
+// expire mid-test).
 class VirtualRobot {
  public:
-  VirtualRobot(const std::string& link, const std::string& ids, double seconds = 60) : link_(link) {
-    const std::string cmd = std::string("'") + S2R_BINARY + "' virtual-robot --port-link " + link +
-                            " --ids " + ids + " --duration " + std::to_string(seconds) +
-                            " > /dev/null 2>&1 & echo $!";
-    FILE* p = popen(cmd.c_str(), "r");
-    EXPECT_NE(p, nullptr);
-    if (p) {
-      if (std::fscanf(p, "%d", &pid_) != 1) pid_ = -1;
-      pclose(p);
-    }
-    EXPECT_GT(pid_, 0);
-    // Up to 10 s for the process to open its pseudo-terminal and make the link.
-    for (int i = 0; i < 500 && !fs::exists(link); ++i) usleep(20000);
-  }
-  ~VirtualRobot() {
-    if (pid_ > 0) kill(pid_, SIGTERM);
-    // Wait until it has removed its link and exited (at most 10 s); never leave it running past the test.
-    for (int i = 0; i < 400 && (fs::exists(link_) || (pid_ > 0 && kill(pid_, 0) == 0)); ++i) usleep(25000);
-  }
+  VirtualRobot(const std::string& link, const std::vector<std::string>& ids)
+      : process_(Args(link, ids), link + ".log", {link}) {}
 
  private:
-  std::string link_;
-  int pid_ = -1;
+  static std::vector<std::string> Args(const std::string& link, const std::vector<std::string>& ids) {
+    std::vector<std::string> a = {"--port-link", link, "--duration", "60", "--ids"};
+    a.insert(a.end(), ids.begin(), ids.end());
+    return a;
+  }
+  s2r::testing::VirtualRobotProcess process_;
 };
 
 TEST(CliTest, MotorsScanAndReadTheVirtualRobotOverItsPseudoTerminal) {
   TempDir dir;
   const std::string link = dir / "so100";
-  VirtualRobot robot(link, "1 2 3 4 5 6");
+  VirtualRobot robot(link, {"1", "2", "3", "4", "5", "6"});
   ASSERT_TRUE(fs::exists(link));
   const RunResult scan =
       RunCli("motors scan --port " + link + " --bauds 1000000 57600 --broadcast-wait-ms 50 --json", false);
@@ -413,7 +399,7 @@ TEST(CliTest, MotorsScanAndReadTheVirtualRobotOverItsPseudoTerminal) {
 TEST(CliTest, MotorsSetupIdRenumbersTheLoneMotor) {
   TempDir dir;
   const std::string link = dir / "one";
-  VirtualRobot robot(link, "1");
+  VirtualRobot robot(link, {"1"});
   const RunResult r = RunCli(
       "motors setup-id --port " + link + " --id 4 --bauds 1000000 --broadcast-wait-ms 50 --json", false);
   ASSERT_EQ(r.exit_code, 0) << r.out;

@@ -22,6 +22,7 @@
 #include "hw/calibration.h"
 #include "hw/feetech/bus.h"
 #include "train_cli.h"
+#include "virtual_robot_process.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -32,45 +33,7 @@ namespace {
 using testing::LastJsonLine;
 using testing::Sim2real;
 
-// A background `sim2real virtual-robot` with a camera and a written calibration; killed on scope exit.
-class VirtualRobot {
- public:
-  explicit VirtualRobot(const fs::path& dir) : dir_(dir) {
-    fs::create_directories(dir_);
-    pid_ = fork();
-    if (pid_ == 0) {
-      const std::string log = (dir_ / "virtual_robot.log").string();
-      freopen(log.c_str(), "w", stdout);
-      freopen(log.c_str(), "a", stderr);
-      execl(S2R_BINARY, S2R_BINARY, "virtual-robot", "--port-link", port().c_str(), "--camera-link",
-            camera().c_str(), "--write-calibration", "vr", "--calibration-dir", (dir_ / "cal").c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // Ready when the port link, the camera socket and the calibration file exist.
-    for (int i = 0;
-         i < 200 && !(fs::exists(port()) && fs::exists(camera()) && fs::exists(dir_ / "cal/vr.json")); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ~VirtualRobot() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int st = 0;
-      waitpid(pid_, &st, 0);
-    }
-  }
-  bool ready() const { return fs::exists(port()) && fs::exists(camera()); }
-  std::string port() const { return (dir_ / "port").string(); }
-  std::string camera() const { return (dir_ / "cam").string(); }
-  std::string RealFlags() const {
-    return " --real --robot-port " + port() + " --robot-id vr --calibration-dir " + (dir_ / "cal").string() +
-           " --camera virtual:" + camera();
-  }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-};
+using VirtualRobot = testing::VirtualArm;
 
 fs::path TempRoot(const std::string& name) {
   return fs::temp_directory_path() / ("s2r_real_eval_" + name + "_" + std::to_string(getpid()));

@@ -10,6 +10,7 @@
 #include "app/render_bench.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/stats.h"
 #include "rl/compute_threads.h"
 #include "rl/update_bench.h"
 #include "sim/env_bench.h"
@@ -27,12 +28,6 @@ struct BenchEnvFlags {
   uint64_t seed = 0;
   bool json = false;
 };
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 struct BenchRenderFlags {
   EnvFlags env;

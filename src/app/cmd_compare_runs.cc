@@ -13,6 +13,7 @@
 
 #include "app/commands.h"
 #include "core/error.h"
+#include "core/stats.h"
 #include "metrics/csv_log.h"
 #include "metrics/plot.h"
 
@@ -31,16 +32,8 @@ struct RunSummary {
   double seconds_per_step = NAN;  // (rollout + update time) / env steps
   double median_rollout_s = NAN;  // median of time/rollout_time over iterations, seconds
   double median_update_s = NAN;   // median of time/update_time over iterations, seconds
+  double cost_vs_first = NAN;     // seconds_per_step / the first run's
 };
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  const size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (v.size() % 2 == 1) return upper;
-  return 0.5 * (upper + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)));
-}
 
 RunSummary Summarize(const std::string& dir, const std::string& tag, const std::vector<int64_t>& steps) {
   const fs::path csv = fs::path(dir) / "metrics.csv";
@@ -94,6 +87,7 @@ void AddCompareRunsCommand(CLI::App& app) {
   cmd->callback([] {
     std::vector<RunSummary> all;
     for (const auto& r : runs) all.push_back(Summarize(r, tag, steps));
+    for (auto& s : all) s.cost_vs_first = s.seconds_per_step / all.front().seconds_per_step;
     if (!out.empty()) {
       std::vector<metrics::Series> series;
       for (const auto& s : all) series.push_back(s.curve);
@@ -115,7 +109,7 @@ void AddCompareRunsCommand(CLI::App& app) {
                      {"best", Num(s.best)},
                      {"last_step", s.last_step},
                      {"seconds_per_env_step", Num(s.seconds_per_step)},
-                     {"cost_vs_first", Num(s.seconds_per_step / all.front().seconds_per_step)},
+                     {"cost_vs_first", Num(s.cost_vs_first)},
                      {"median_rollout_s", Num(s.median_rollout_s)},
                      {"median_update_s", Num(s.median_update_s)}});
       }
@@ -136,7 +130,7 @@ void AddCompareRunsCommand(CLI::App& app) {
       cell(s.best, 8, 3);
       std::printf(" %10lld", static_cast<long long>(s.last_step));
       cell(s.seconds_per_step * 1e6, 9, 1);
-      cell(s.seconds_per_step / all.front().seconds_per_step, 6, 2);
+      cell(s.cost_vs_first, 6, 2);
       cell(s.median_rollout_s, 9, 2);
       cell(s.median_update_s, 9, 2);
       std::printf("\n");
