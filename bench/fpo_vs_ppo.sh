@@ -4,6 +4,7 @@
 # PNG with every eval success curve (bench/results/fpo_vs_ppo.png) and a table of eval success_once at fixed
 # step counts and the wall time per env step of each run.
 # Usage: bash bench/fpo_vs_ppo.sh [TOTAL_STEPS] [SEEDS]     (defaults: 10_000_000 "1 2 3")
+# CFM_COEF=0.1 runs recipe 2 with that self-fit weight; PNG=path writes the plot there instead.
 # PPO_RUNS=runs reuses the PPO runs of bench/ppo_state.sh (runs/ppo-state-<seed>, the same PPO recipe)
 # instead of training PPO again: half the machine time. AT_STEPS="1000000,2000000" sets the table's columns.
 set -euo pipefail
@@ -13,6 +14,9 @@ SEEDS=${2:-"1 2 3"}
 BIN=${BIN:-build/sim2real}
 DIR=${DIR:-runs/fpo-vs-ppo-2}
 AT_STEPS=${AT_STEPS:-1000000,2000000,5000000,10000000}
+CFM_COEF=${CFM_COEF:-0.05}  # recipe 2's self-fit weight; another value names the runs fpo-state-<seed>-cfm<value>
+SUFFIX=""; [[ "$CFM_COEF" == 0.05 ]] || SUFFIX="-cfm$CFM_COEF"
+PNG=${PNG:-bench/results/fpo_vs_ppo.png}
 mkdir -p "$DIR" bench/results
 # Both: 256 envs x 50 steps, gamma 0.8, lambda 0.9 (the state recipe of bench/ppo_state.sh), 10 iterations
 # between evaluations. PPO keeps that recipe's 8 epochs x 32 minibatches and entropy bonus. FPO uses the FPO
@@ -40,9 +44,9 @@ for seed in $SEEDS; do
   "$BIN" train --algo fpo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=2 --ppo.num_minibatches=8 \
     --ppo.learning-rate=3e-4 --ppo.clip-coef=0.05 --ppo.max-grad-norm=2.0 --ppo.fpo-num-steps=10 \
     --ppo.fpo-num-train-samples=8 --ppo.fpo-logratio-clip=0.5 --ppo.target-kl=None \
-    --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio --ppo.fpo-aspo --ppo.fpo-cfm-coef=0.05 \
-    --ppo.exp-name="fpo-state-$seed" > "$DIR/fpo-state-$seed.json"
+    --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio --ppo.fpo-aspo --ppo.fpo-cfm-coef="$CFM_COEF" \
+    --ppo.exp-name="fpo-state-$seed$SUFFIX" > "$DIR/fpo-state-$seed$SUFFIX.json"
 done
 runs=()
-for seed in $SEEDS; do runs+=("$PPO_DIR/ppo-state-$seed" "$DIR/fpo-state-$seed"); done
-"$BIN" compare-runs "${runs[@]}" --out bench/results/fpo_vs_ppo.png --at-steps "$AT_STEPS"
+for seed in $SEEDS; do runs+=("$PPO_DIR/ppo-state-$seed" "$DIR/fpo-state-$seed$SUFFIX"); done
+"$BIN" compare-runs "${runs[@]}" --out "$PNG" --at-steps "$AT_STEPS"
