@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/protobuf_wire.h"
 
 namespace fs = std::filesystem;
 
@@ -49,53 +50,11 @@ double UnixSeconds() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Protobuf wire encoding (only what Event needs)
+// Event protos (wire encoding: core/protobuf_wire.h)
 
 namespace {
 
-enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
-
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutKey(std::string* out, uint32_t field, WireType type) { PutVarint(out, (field << 3) | type); }
-
-// Little-endian, whatever the host's byte order.
-void PutLittleEndian(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-void PutDouble(std::string* out, uint32_t field, double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  PutKey(out, field, kFixed64);
-  PutLittleEndian(out, bits, 8);
-}
-
-void PutFloat(std::string* out, uint32_t field, float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  PutKey(out, field, kFixed32);
-  PutLittleEndian(out, bits, 4);
-}
-
-// int64 as protobuf does: two's complement, so a negative value takes 10 bytes.
-void PutInt64(std::string* out, uint32_t field, int64_t v) {
-  PutKey(out, field, kVarint);
-  PutVarint(out, static_cast<uint64_t>(v));
-}
-
-// A string, bytes or embedded message field.
-void PutBytes(std::string* out, uint32_t field, std::string_view bytes) {
-  PutKey(out, field, kLengthDelimited);
-  PutVarint(out, bytes.size());
-  out->append(bytes);
-}
+using namespace s2r::pb;
 
 // Field numbers, from tensorflow/core/util/event.proto, framework/summary.proto, tensor.proto.
 namespace event {
