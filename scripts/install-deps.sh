@@ -12,6 +12,8 @@ PACKAGES=(
   libosmesa6-dev                      # MuJoCo's own renderer, the reference for tests and benchmarks only
   libopencv-core-dev libopencv-imgproc-dev   # real cameras: V4L2 capture and video decoding (videoio),
   libopencv-videoio-dev libopencv-highgui-dev # and windows (highgui)
+  libopencv-dnn-dev                   # running exported ONNX policies without libtorch (OpenCV's dnn),
+  python3-onnx                        # and the ONNX project's checker, which the export test runs
   xvfb xauth                          # a virtual display for the camera-alignment window test
   libgtest-dev libgmock-dev libbenchmark-dev
 )

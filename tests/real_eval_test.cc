@@ -114,7 +114,7 @@ TEST(RealEvalTest, CtrlCReturnsTheArmToRestAndTurnsTorqueOffOnEveryServo) {
   fs::remove_all(root);
 }
 
-TEST(RealEvalTest, TrainedPixelPoliciesPpoAndFpoRunOnTheVirtualRobotAndStatePoliciesAreRefused) {
+TEST(RealEvalTest, TrainedPixelPoliciesPpoFpoAndFpoOnnxRunOnTheVirtualRobotAndStatePoliciesAreRefused) {
   const fs::path root = TempRoot("policy");
   fs::create_directories(root);
   // A tiny pixel policy (40x40 camera) and a tiny state policy, trained for a few hundred steps.
@@ -155,6 +155,17 @@ TEST(RealEvalTest, TrainedPixelPoliciesPpoAndFpoRunOnTheVirtualRobotAndStatePoli
   EXPECT_EQ(LastJsonLine(f.out)["policy"], "fpo");
   EXPECT_EQ(LastJsonLine(f.out)["steps"], 6);
   EXPECT_EQ(LastJsonLine(f.out)["interrupted"], false);
+  // The same FPO policy exported to ONNX runs on the arm without libtorch's policy (OpenCV's dnn).
+  const std::string onnx = (root / "fpo/policy.onnx").string();
+  const auto exported =
+      Sim2real("export-onnx --checkpoint " + (root / "fpo/final_ckpt.pt").string() + " --out " + onnx);
+  ASSERT_EQ(exported.exit_code, 0) << exported.out;
+  const auto o = Sim2real("eval" + robot.RealFlags() + " --checkpoint " + onnx +
+                          " --num-episodes 1 --max-episode-steps 6 --control-freq 20 --json");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(LastJsonLine(o.out)["policy"], "fpo");
+  EXPECT_EQ(LastJsonLine(o.out)["steps"], 6);
+  EXPECT_EQ(LastJsonLine(o.out)["interrupted"], false);
   const auto refused = Sim2real("eval" + robot.RealFlags() + " --checkpoint " +
                                 (root / "state/final_ckpt.pt").string() + " --num-episodes 1");
   EXPECT_EQ(refused.exit_code, 2) << refused.out;

@@ -20,7 +20,8 @@ void AddEvalCommand(CLI::App& app) {
       "eval",
       "Evaluate a checkpoint (PPO or FPO, recognised by itself) in simulation, or with --real on the arm");
   AddEnvFlags(cmd, &env, false);
-  cmd->add_option("--checkpoint", opt.checkpoint, "checkpoint (.pt) from sim2real train");
+  cmd->add_option("--checkpoint", opt.checkpoint,
+                  "checkpoint (.pt) from sim2real train, or .onnx from export-onnx");
   static CLI::Option* episodes_flag = nullptr;
   episodes_flag =
       cmd->add_option("--num-episodes", opt.num_episodes, "episodes (--real: default and 0 run until Ctrl+C)")

@@ -18,5 +18,6 @@ void AddCalibrateCommand(CLI::App& app);
 void AddCompareRunsCommand(CLI::App& app);
 void AddAlignCameraCommand(CLI::App& app);
 void AddCaptureBackgroundCommand(CLI::App& app);
+void AddExportOnnxCommand(CLI::App& app);
 
 }  // namespace s2r::app

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   s2r::app::AddVirtualRobotCommand(app);
   s2r::app::AddCalibrateCommand(app);
   s2r::app::AddCompareRunsCommand(app);
+  s2r::app::AddExportOnnxCommand(app);
   s2r::app::AddAlignCameraCommand(app);
   s2r::app::AddCaptureBackgroundCommand(app);
   s2r::app::AddBenchCommand(app);

@@ -8,6 +8,7 @@
 
 #include "app/cli_util.h"
 #include "app/config_load.h"
+#include "app/policy_loader.h"
 #include "app/sim_eval.h"
 #include "camera/frame_server.h"
 #include "camera/open_camera.h"
@@ -36,7 +37,7 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   sim::GraspCubeConfig cfg = BuildEnvConfig(env_flags);
   std::unique_ptr<rl::Policy> policy;
   cfg.obs_mode = sim::ObsMode::kRgb;
-  if (policy = f.scripted ? nullptr : rl::LoadPolicy(f.checkpoint); policy) {
+  if (policy = f.scripted ? nullptr : LoadAnyPolicy(f.checkpoint, f.seed); policy) {
     const rl::CheckpointMeta& m = policy->meta();
     RequireCompatible(m, env_flags.env_id, "", "--checkpoint " + f.checkpoint);
     if (m.obs_mode != "rgb")

@@ -10,6 +10,7 @@
 
 #include "app/cli_util.h"
 #include "app/eval_trace.h"
+#include "app/policy_loader.h"
 #include "app/sim_env_adapter.h"
 #include "core/error.h"
 #include "sim/env_registry.h"
@@ -32,7 +33,7 @@ void RequireCompatible(const rl::CheckpointMeta& meta, const std::string& env_id
 
 SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt) {
   SimEvalResult r;
-  auto policy = rl::LoadPolicy(opt.checkpoint);
+  auto policy = LoadAnyPolicy(opt.checkpoint, opt.seed);
   r.meta = policy->meta();
   RequireCompatible(r.meta, env_id, "", "--checkpoint " + opt.checkpoint);
   env_cfg.obs_mode = sim::ParseObsMode(r.meta.obs_mode, "checkpoint obs mode");

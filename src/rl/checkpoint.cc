@@ -136,15 +136,6 @@ CheckpointMeta ReadCheckpointMeta(const std::string& path) {
 
 namespace {
 
-// The network `meta` describes, with the checkpoint's weights, in eval mode.
-template <typename AgentHolder>
-AgentHolder LoadAgent(const std::string& path, const CheckpointMeta& meta) {
-  AgentHolder agent(SpecFromMeta(meta));
-  LoadCheckpoint(path, *agent, nullptr);
-  agent->eval();
-  return agent;
-}
-
 // Shared by both policies: torch views of the caller's buffers and the copy-out of clipped actions.
 class TorchPolicyBase : public Policy {
  public:

@@ -18,4 +18,13 @@ CheckpointMeta LoadCheckpoint(const std::string& path, torch::nn::Module& model,
                               torch::optim::Optimizer* optimizer);
 AgentSpec SpecFromMeta(const CheckpointMeta& meta);
 
+// The network `meta` describes (Agent or FlowAgent), with the checkpoint's weights, in eval mode.
+template <typename AgentHolder>
+AgentHolder LoadAgent(const std::string& path, const CheckpointMeta& meta) {
+  AgentHolder agent(SpecFromMeta(meta));
+  LoadCheckpoint(path, *agent, nullptr);
+  agent->eval();
+  return agent;
+}
+
 }  // namespace s2r::rl
