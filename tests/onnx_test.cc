@@ -292,6 +292,19 @@ TEST(OnnxCliTest, ExportThenEvalTheOnnxFileGivesTheCheckpointsEpisodes) {
         << a.out << "\n"
         << b.out;
   }
+  // `bench policy`: both runtimes timed on the same inputs, the ratio of the medians, the same actions.
+  const std::string ckpt = (dir / "fpo_state_clip.pt").string();
+  auto r = s2r::testing::RunCli("bench policy --checkpoint " + ckpt + " --calls 3 --rounds 2 --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["algo"], "fpo");
+  const double t = j["libtorch_ms_per_call"], o = j["onnx_ms_per_call"];
+  EXPECT_GT(t, 0.0);
+  EXPECT_GT(o, 0.0);
+  EXPECT_NEAR(j["speedup_vs_libtorch"].get<double>(), t / o, 1e-9 * t / o);
+  EXPECT_LT(j["max_abs_action_diff"].get<double>(), 2e-5);
+  EXPECT_FALSE(
+      fs::exists(fs::temp_directory_path() / ("s2r_bench_policy_" + std::to_string(getpid()) + ".onnx")));
   // Bad flags are named.
   auto bad = s2r::testing::RunCli("export-onnx --checkpoint " + (dir / "nope.pt").string());
   EXPECT_EQ(bad.exit_code, 2) << bad.out;

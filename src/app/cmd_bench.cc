@@ -7,6 +7,7 @@
 
 #include "app/cli_util.h"
 #include "app/commands.h"
+#include "app/policy_bench.h"
 #include "app/render_bench.h"
 #include "core/error.h"
 #include "core/progress.h"
@@ -196,6 +197,38 @@ void RunBenchUpdate(BenchUpdateFlags f) {
   std::printf("  %.0f samples/s through the update\n", f.minibatch / o);
 }
 
+struct BenchPolicyFlags {
+  std::string checkpoint, onnx;
+  int batch = 1, calls = 200, rounds = 5;
+  bool json = false;
+};
+
+// One policy step through libtorch (the baseline: what eval runs for a .pt) vs OpenCV's dnn on the export.
+void RunBenchPolicy(const BenchPolicyFlags& f) {
+  const PolicyBenchResult r = BenchPolicy(f.checkpoint, f.onnx, f.batch, f.calls, f.rounds);
+  const double t = Median(r.torch_s), o = Median(r.onnx_s);
+  if (f.json) {
+    std::cout << nlohmann::json{{"checkpoint", f.checkpoint},
+                                {"algo", r.algo},
+                                {"obs_mode", r.obs_mode},
+                                {"batch", f.batch},
+                                {"calls", f.calls},
+                                {"rounds", f.rounds},
+                                {"libtorch_ms_per_call", t * 1e3},
+                                {"onnx_ms_per_call", o * 1e3},
+                                {"speedup_vs_libtorch", t / o},
+                                {"max_abs_action_diff", r.max_abs_diff}}
+                     .dump()
+              << "\n";
+    return;
+  }
+  std::printf("bench policy: %s %s policy, batch %d; median of %d rounds of %d deterministic calls\n",
+              r.algo.c_str(), r.obs_mode.c_str(), f.batch, f.rounds, f.calls);
+  std::printf("  libtorch (.pt)          %9.3f ms/call   (baseline)\n", t * 1e3);
+  std::printf("  OpenCV dnn (.onnx)      %9.3f ms/call   speedup_vs_libtorch %.2f\n", o * 1e3, t / o);
+  std::printf("  largest action difference between the two: %.2g\n", r.max_abs_diff);
+}
+
 }  // namespace
 
 void AddBenchCommand(CLI::App& app) {
@@ -265,6 +298,23 @@ void AddBenchCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   update->add_flag("--json", uf.json, "print one JSON object on stdout");
   update->callback([] { RunBenchUpdate(uf); });
+
+  static BenchPolicyFlags pf;
+  auto* policy = bench->add_subcommand(
+      "policy", "Policy steps (obs -> action) through libtorch (.pt) vs OpenCV's dnn on its ONNX export");
+  policy->add_option("--checkpoint", pf.checkpoint, "checkpoint (.pt) from sim2real train")->required();
+  policy->add_option("--onnx", pf.onnx, "its export (default: exported to a temporary file)");
+  policy->add_option("--batch", pf.batch, "observations per call (1: the real robot's loop)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  policy->add_option("--calls", pf.calls, "timed calls per round")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  policy->add_option("--rounds", pf.rounds, "rounds; medians are reported")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  policy->add_flag("--json", pf.json, "print one JSON object on stdout");
+  policy->callback([] { RunBenchPolicy(pf); });
 }
 
 }  // namespace s2r::app
