@@ -82,15 +82,6 @@ std::string Graph::AddFloats(const std::string& name, std::vector<int64_t> dims,
   return name;
 }
 
-std::string Graph::AddInt64s(const std::string& name, std::vector<int64_t> dims, std::vector<int64_t> data) {
-  if (Count(dims) != static_cast<int64_t>(data.size()))
-    throw std::logic_error("onnx: initializer " + name + " has " + std::to_string(data.size()) +
-                           " values for its shape");
-  initializers_.push_back(
-      TensorProto(name, ElemType::kInt64, dims, data.data(), data.size() * sizeof(int64_t)));
-  return name;
-}
-
 std::string Graph::AddNode(const std::string& op, std::vector<std::string> inputs, std::string output,
                            std::vector<Attr> attrs) {
   const std::string id = op + "_" + std::to_string(next_id_++);

@@ -12,7 +12,7 @@
 namespace s2r::onnx {
 
 // TensorProto.DataType values.
-enum class ElemType : int { kFloat = 1, kUint8 = 2, kInt64 = 7 };
+enum class ElemType : int { kFloat = 1, kUint8 = 2 };
 
 // One dimension of a graph input or output: a fixed size, or a named free one ("batch").
 struct Dim {
@@ -43,7 +43,6 @@ class Graph {
   void AddOutput(const std::string& name, ElemType type, std::vector<Dim> shape);
   // A constant tensor (row-major `data`, product of dims values); returns its name.
   std::string AddFloats(const std::string& name, std::vector<int64_t> dims, std::vector<float> data);
-  std::string AddInt64s(const std::string& name, std::vector<int64_t> dims, std::vector<int64_t> data);
   // A node; its output is named `output`, or "<op>_<n>" when empty. Returns the output's name.
   std::string AddNode(const std::string& op, std::vector<std::string> inputs, std::string output = "",
                       std::vector<Attr> attrs = {});
