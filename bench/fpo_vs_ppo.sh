@@ -4,7 +4,8 @@
 # PNG with every eval success curve (bench/results/fpo_vs_ppo.png) and a table of eval success_once at fixed
 # step counts and the wall time per env step of each run.
 # Usage: bash bench/fpo_vs_ppo.sh [TOTAL_STEPS] [SEEDS]     (defaults: 10_000_000 "1 2 3")
-# CFM_COEF=0.1 runs recipe 2 with that self-fit weight; PNG=path writes the plot there instead.
+# CFM_COEF=0.1 runs recipe 2 with that self-fit weight; FPO_EPOCHS=8 FPO_MINIBATCHES=32 with PPO's update shape;
+# PNG=path writes the plot there instead.
 # PPO_RUNS=runs reuses the PPO runs of bench/ppo_state.sh (runs/ppo-state-<seed>, the same PPO recipe)
 # instead of training PPO again: half the machine time. AT_STEPS="1000000,2000000" sets the table's columns.
 set -euo pipefail
@@ -15,7 +16,9 @@ BIN=${BIN:-build/sim2real}
 DIR=${DIR:-runs/fpo-vs-ppo-2}
 AT_STEPS=${AT_STEPS:-1000000,2000000,5000000,10000000}
 CFM_COEF=${CFM_COEF:-0.05}  # recipe 2's self-fit weight; another value names the runs fpo-state-<seed>-cfm<value>
+FPO_EPOCHS=${FPO_EPOCHS:-2} FPO_MINIBATCHES=${FPO_MINIBATCHES:-8}  # recipe 2's update shape; others add -e<E>m<M>
 SUFFIX=""; [[ "$CFM_COEF" == 0.05 ]] || SUFFIX="-cfm$CFM_COEF"
+[[ "$FPO_EPOCHS/$FPO_MINIBATCHES" == 2/8 ]] || SUFFIX="$SUFFIX-e${FPO_EPOCHS}m$FPO_MINIBATCHES"
 PNG=${PNG:-bench/results/fpo_vs_ppo.png}
 mkdir -p "$DIR" bench/results
 # Both: 256 envs x 50 steps, gamma 0.8, lambda 0.9 (the state recipe of bench/ppo_state.sh), 10 iterations
@@ -41,9 +44,9 @@ for seed in $SEEDS; do
     echo "fpo_vs_ppo: PPO_RUNS=$PPO_RUNS has no ppo-state-$seed/metrics.csv (run bench/ppo_state.sh $seed)" >&2
     exit 2
   fi
-  "$BIN" train --algo fpo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=2 --ppo.num_minibatches=8 \
-    --ppo.learning-rate=3e-4 --ppo.clip-coef=0.05 --ppo.max-grad-norm=2.0 --ppo.fpo-num-steps=10 \
-    --ppo.fpo-num-train-samples=8 --ppo.fpo-logratio-clip=0.5 --ppo.target-kl=None \
+  "$BIN" train --algo fpo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs="$FPO_EPOCHS" \
+    --ppo.num_minibatches="$FPO_MINIBATCHES" --ppo.learning-rate=3e-4 --ppo.clip-coef=0.05 --ppo.max-grad-norm=2.0 \
+    --ppo.fpo-num-steps=10 --ppo.fpo-num-train-samples=8 --ppo.fpo-logratio-clip=0.5 --ppo.target-kl=None \
     --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio --ppo.fpo-aspo --ppo.fpo-cfm-coef="$CFM_COEF" \
     --ppo.exp-name="fpo-state-$seed$SUFFIX" > "$DIR/fpo-state-$seed$SUFFIX.json"
 done
