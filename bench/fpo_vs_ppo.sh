@@ -7,7 +7,8 @@
 # CFM_COEF=0.1 runs recipe 2 with that self-fit weight; FPO_EPOCHS=8 FPO_MINIBATCHES=32 with PPO's update shape;
 # PNG=path writes the plot there instead.
 # PPO_RUNS=runs reuses the PPO runs of bench/ppo_state.sh (runs/ppo-state-<seed>, the same PPO recipe)
-# instead of training PPO again: half the machine time. AT_STEPS="1000000,2000000" sets the table's columns.
+# instead of training PPO again: half the machine time; PPO_RUNS=none trains and compares FPO runs only.
+# AT_STEPS="1000000,2000000" sets the table's columns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOTAL=${1:-10_000_000}
@@ -40,7 +41,7 @@ for seed in $SEEDS; do
   if [[ -z "${PPO_RUNS:-}" ]]; then
     "$BIN" train --algo ppo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=8 --ppo.num_minibatches=32 \
       --ppo.ent-coef=0.005 --ppo.exp-name="ppo-state-$seed" > "$DIR/ppo-state-$seed.json"
-  elif [[ ! -f "$PPO_RUNS/ppo-state-$seed/metrics.csv" ]]; then
+  elif [[ "$PPO_RUNS" != none && ! -f "$PPO_RUNS/ppo-state-$seed/metrics.csv" ]]; then
     echo "fpo_vs_ppo: PPO_RUNS=$PPO_RUNS has no ppo-state-$seed/metrics.csv (run bench/ppo_state.sh $seed)" >&2
     exit 2
   fi
@@ -51,5 +52,8 @@ for seed in $SEEDS; do
     --ppo.exp-name="fpo-state-$seed$SUFFIX" > "$DIR/fpo-state-$seed$SUFFIX.json"
 done
 runs=()
-for seed in $SEEDS; do runs+=("$PPO_DIR/ppo-state-$seed" "$DIR/fpo-state-$seed$SUFFIX"); done
+for seed in $SEEDS; do
+  [[ "$PPO_DIR" == none ]] || runs+=("$PPO_DIR/ppo-state-$seed")
+  runs+=("$DIR/fpo-state-$seed$SUFFIX")
+done
 "$BIN" compare-runs "${runs[@]}" --out "$PNG" --at-steps "$AT_STEPS"
