@@ -32,7 +32,9 @@ mkdir -p "$DIR" bench/results
 # pair, the asymmetric (SPO) surrogate for negative advantages, and 0.05 x the CFM loss of the rollout's own
 # samples. Recipe 1 (the guide's flags alone, clip 0.15) collapses; its seed-1 run is runs/fpo-vs-ppo/fpo-state-1.
 # Recipe 2 over seeds 1-3 and 3.84M steps (bench/results/README.md, "FPO recipe 2 beside PPO"): only seed 1
-# grasps (best 0.375), PPO's seeds all do; the CFM loss still climbs after 1.6-2.2M steps.
+# grasps (best 0.375), PPO's seeds all do; the CFM loss still climbs after 1.6-2.2M steps. With PPO's update
+# shape (FPO_EPOCHS=8 FPO_MINIBATCHES=32; seeds 1 and 3, 2M steps) the CFM loss falls all run and the return
+# matches PPO's, but the policies stop 0.20-0.28 rad from the rest pose (success: < 0.2), so none succeeds.
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)

@@ -3,7 +3,7 @@
 # what eval runs) beside OpenCV's dnn on the same policy's ONNX export, medians of 5 rounds of 200 calls.
 # Batch 1 is the real robot's loop; 256 a sim eval batch. The networks are the ones training builds (state
 # MLPs, NatureCNN at 128x128; FPO with 10 Euler steps), from a one-iteration training run (speed does not
-# depend on the weights). Figures go to bench/results/README.md.
+# depend on the weights). Figures go to bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/sim2real}
