@@ -43,7 +43,7 @@ for seed in $SEEDS; do
   if [[ -z "${PPO_RUNS:-}" ]]; then
     "$BIN" train --algo ppo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=8 --ppo.num_minibatches=32 \
       --ppo.ent-coef=0.005 --ppo.exp-name="ppo-state-$seed" > "$DIR/ppo-state-$seed.json"
-  elif [[ "$PPO_RUNS" != none && ! -f "$PPO_RUNS/ppo-state-$seed/metrics.csv" ]]; then
+  elif [[ "$PPO_DIR" != none && ! -f "$PPO_DIR/ppo-state-$seed/metrics.csv" ]]; then
     echo "fpo_vs_ppo: PPO_RUNS=$PPO_RUNS has no ppo-state-$seed/metrics.csv (run bench/ppo_state.sh $seed)" >&2
     exit 2
   fi

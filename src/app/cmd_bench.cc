@@ -225,7 +225,8 @@ void RunBenchPolicy(const BenchPolicyFlags& f) {
   std::printf("bench policy: %s %s policy, batch %d; median of %d rounds of %d deterministic calls\n",
               r.algo.c_str(), r.obs_mode.c_str(), f.batch, f.rounds, f.calls);
   std::printf("  libtorch (.pt)          %9.3f ms/call   (baseline)\n", t * 1e3);
-  // The export is for the robot's loop (one observation per step); sim eval batches stay faster on libtorch.
+  // The goal is the robot's loop (one observation per step); at sim-eval batches libtorch may win (state
+  // policies at batch 256 run about 2x faster there: bench/README.md).
   std::printf("  OpenCV dnn (.onnx)      %9.3f ms/call   speedup_vs_libtorch %.2f%s\n", o * 1e3, t / o,
               f.batch == 1 ? "  (goal >= 1 at batch 1)" : "");
   std::printf("  largest action difference between the two: %.2g\n", r.max_abs_diff);
