@@ -29,18 +29,11 @@ mkdir -p "$DIR" bench/results
 # guide's 1e-5 is for fine RGB runs) and no target_kl (its FPO scale differs). Recipes 1 and 2 used the guide's
 # update shape (2 epochs x 8 minibatches), whose update costs about what PPO's does although it scores 8 pairs
 # per action; recipe 3 uses PPO's 8 x 32, whose update costs 4.6x PPO's.
-# FPO recipe 2 (the first that grasps on this task; bench/results/README.md, "FPO: remedies for the collapse"):
-# the guide's clip 0.15 becomes 0.05, the env's clipped action is stored and scored, one ratio per (tau, eps)
-# pair, the asymmetric (SPO) surrogate for negative advantages, and 0.05 x the CFM loss of the rollout's own
-# samples. Recipe 1 (the guide's flags alone, clip 0.15) collapses; its seed-1 run is runs/fpo-vs-ppo/fpo-state-1.
-# Recipe 2 over seeds 1-3 and 3.84M steps (bench/results/README.md, "FPO recipe 2 beside PPO"): only seed 1
-# grasps (best 0.375), PPO's seeds all do; the CFM loss still climbs after 1.6-2.2M steps. With PPO's update
-# shape (CFM_COEF=0.05 FPO_EPOCHS=8 FPO_MINIBATCHES=32; seeds 1 and 3, 2M steps) the CFM loss falls all run and the return
-# matches PPO's, but the policies stop 0.20-0.28 rad from the rest pose (success: < 0.2), so none succeeds.
-# Recipe 3 (the default): recipe 2 at 8 x 32 without the self-fit term. Seed 1 succeeds from 2.56M steps and
-# its best checkpoint (2.94M) holds 0.88 on 256 episodes, PPO seed 1's level, about 0.9M steps later than PPO;
-# seed 3's recipe-2-at-8x32 run, continued from 2.048M without the term, succeeds from 2.24M (PPO seed 3: 2.94M).
-# It costs 2.8x PPO per env step (bench/results/README.md, "Recipe 3").
+# Recipe 1: the guide's flags alone (clip 0.15); it collapses (seed-1 run: runs/fpo-vs-ppo/fpo-state-1).
+# Recipe 2: clip 0.05, the env's clipped action stored and scored, one ratio per (tau, eps) pair, the asymmetric
+# (SPO) surrogate for negative advantages and 0.05 x the CFM loss of the rollout's own samples (the self-fit
+# term), at the guide's 2 x 8. Recipe 3 (the default): recipe 2 at PPO's 8 x 32 without the self-fit term.
+# Every recipe's runs, figures and cost against PPO: bench/results/README.md (FPO sections).
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)
