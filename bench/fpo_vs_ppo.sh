@@ -28,7 +28,7 @@ mkdir -p "$DIR" bench/results
 # guide's log-ratio clamp 0.5 and grad norm 2 with K = 10 Euler steps and N = 8 (tau, eps) pairs, lr 3e-4 (the
 # guide's 1e-5 is for fine RGB runs) and no target_kl (its FPO scale differs). Recipes 1 and 2 used the guide's
 # update shape (2 epochs x 8 minibatches), whose update costs about what PPO's does although it scores 8 pairs
-# per action; recipe 3 uses PPO's 8 x 32, whose update costs 4.6x PPO's.
+# per action; recipe 3 uses PPO's 8 x 32, whose update costs several times PPO's.
 # Recipe 1: the guide's flags alone (clip 0.15); it collapses (seed-1 run: runs/fpo-vs-ppo/fpo-state-1).
 # Recipe 2: clip 0.05, the env's clipped action stored and scored, one ratio per (tau, eps) pair, the asymmetric
 # (SPO) surrogate for negative advantages and 0.05 x the CFM loss of the rollout's own samples (the self-fit
