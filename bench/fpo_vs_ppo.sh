@@ -10,6 +10,9 @@
 # PPO_RUNS=runs reuses the PPO runs of bench/ppo_state.sh (runs/ppo-state-<seed>, the same PPO recipe)
 # instead of training PPO again: half the machine time; PPO_RUNS=none trains and compares FPO runs only.
 # AT_STEPS="1000000,2000000" sets the table's columns.
+# PARALLEL=1 trains the seeds at once, one thread each (--ppo.threads=1): on two cores a state run's update is
+# no faster with two threads than with one, so three seeds take about half the wall time of one after another.
+# CLIP=0.1 sets FPO's --ppo.clip-coef (recipe 3: 0.05); not 0.05 adds -clip<value> to the names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOTAL=${1:-10_000_000}
@@ -19,7 +22,9 @@ DIR=${DIR:-runs/fpo-vs-ppo-2}
 AT_STEPS=${AT_STEPS:-1000000,2000000,5000000,10000000}
 CFM_COEF=${CFM_COEF:-0}  # recipe 3: no self-fit term (recipe 2: 0.05); not 0.05 adds -cfm<value> to the names
 FPO_EPOCHS=${FPO_EPOCHS:-8} FPO_MINIBATCHES=${FPO_MINIBATCHES:-32}  # recipe 3: PPO's shape (recipe 2: 2 x 8)
+CLIP=${CLIP:-0.05}
 SUFFIX=""; [[ "$CFM_COEF" == 0.05 ]] || SUFFIX="-cfm$CFM_COEF"
+[[ "$CLIP" == 0.05 ]] || SUFFIX="$SUFFIX-clip$CLIP"
 [[ "$FPO_EPOCHS/$FPO_MINIBATCHES" == 2/8 ]] || SUFFIX="$SUFFIX-e${FPO_EPOCHS}m$FPO_MINIBATCHES"
 PNG=${PNG:-bench/results/fpo_vs_ppo.png}
 mkdir -p "$DIR" bench/results
@@ -37,8 +42,10 @@ mkdir -p "$DIR" bench/results
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)
+[[ "${PARALLEL:-0}" == 1 ]] && COMMON+=(--ppo.threads=1)
 PPO_DIR=${PPO_RUNS:-$DIR}
-for seed in $SEEDS; do
+train_seed() {
+  local seed=$1
   if [[ -z "${PPO_RUNS:-}" ]]; then
     "$BIN" train --algo ppo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=8 --ppo.num_minibatches=32 \
       --ppo.ent-coef=0.005 --ppo.exp-name="ppo-state-$seed" > "$DIR/ppo-state-$seed.json"
@@ -47,11 +54,18 @@ for seed in $SEEDS; do
     exit 2
   fi
   "$BIN" train --algo fpo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs="$FPO_EPOCHS" \
-    --ppo.num_minibatches="$FPO_MINIBATCHES" --ppo.learning-rate=3e-4 --ppo.clip-coef=0.05 --ppo.max-grad-norm=2.0 \
+    --ppo.num_minibatches="$FPO_MINIBATCHES" --ppo.learning-rate=3e-4 --ppo.clip-coef="$CLIP" --ppo.max-grad-norm=2.0 \
     --ppo.fpo-num-steps=10 --ppo.fpo-num-train-samples=8 --ppo.fpo-logratio-clip=0.5 --ppo.target-kl=None \
     --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio --ppo.fpo-aspo --ppo.fpo-cfm-coef="$CFM_COEF" \
     --ppo.exp-name="fpo-state-$seed$SUFFIX" > "$DIR/fpo-state-$seed$SUFFIX.json"
-done
+}
+if [[ "${PARALLEL:-0}" == 1 ]]; then
+  pids=()
+  for seed in $SEEDS; do train_seed "$seed" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid"; done  # set -e: a failed seed stops the script here
+else
+  for seed in $SEEDS; do train_seed "$seed"; done
+fi
 runs=()
 for seed in $SEEDS; do
   [[ "$PPO_DIR" == none ]] || runs+=("$PPO_DIR/ppo-state-$seed")
