@@ -4,15 +4,17 @@
 # PNG with every eval success curve (bench/results/fpo_vs_ppo.png) and a table of eval success_once at fixed
 # step counts and the wall time per env step of each run.
 # Usage: bash bench/fpo_vs_ppo.sh [TOTAL_STEPS] [SEEDS]     (defaults: 10_000_000 "1 2 3")
-# FPO runs recipe 3 (below); CFM_COEF=0.05 FPO_EPOCHS=2 FPO_MINIBATCHES=8 gives recipe 2, other values other
-# variants. Run names carry what differs from recipe 2 (recipe 3: fpo-state-<seed>-cfm0-e8m32).
+# FPO runs recipe 4 (below); CLIP=0.05 gives recipe 3, CLIP=0.05 CFM_COEF=0.05 FPO_EPOCHS=2 FPO_MINIBATCHES=8
+# recipe 2, other values other variants. Run names carry what differs from recipe 2 (recipe 4:
+# fpo-state-<seed>-cfm0-clip0.1-e8m32, recipe 3: fpo-state-<seed>-cfm0-e8m32).
 # PNG=path writes the plot there instead.
 # PPO_RUNS=runs reuses the PPO runs of bench/ppo_state.sh (runs/ppo-state-<seed>, the same PPO recipe)
 # instead of training PPO again: half the machine time; PPO_RUNS=none trains and compares FPO runs only.
 # AT_STEPS="1000000,2000000" sets the table's columns.
 # PARALLEL=1 trains the seeds at once, one thread each (--ppo.threads=1): on two cores a state run's update is
-# no faster with two threads than with one, so three seeds take about half the wall time of one after another.
-# CLIP=0.1 sets FPO's --ppo.clip-coef (recipe 3: 0.05); not 0.05 adds -clip<value> to the names.
+# no faster with two threads than with one; two runs side by side give 1.8x the throughput of one after
+# another, three only 1.24x (their rollouts share the cores; bench/results/README.md, recipe 4).
+# CLIP sets FPO's --ppo.clip-coef (recipe 4: 0.1, recipes 2 and 3: 0.05); not 0.05 adds -clip<value> to the names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOTAL=${1:-10_000_000}
@@ -22,7 +24,7 @@ DIR=${DIR:-runs/fpo-vs-ppo-2}
 AT_STEPS=${AT_STEPS:-1000000,2000000,5000000,10000000}
 CFM_COEF=${CFM_COEF:-0}  # recipe 3: no self-fit term (recipe 2: 0.05); not 0.05 adds -cfm<value> to the names
 FPO_EPOCHS=${FPO_EPOCHS:-8} FPO_MINIBATCHES=${FPO_MINIBATCHES:-32}  # recipe 3: PPO's shape (recipe 2: 2 x 8)
-CLIP=${CLIP:-0.05}
+CLIP=${CLIP:-0.1}
 SUFFIX=""; [[ "$CFM_COEF" == 0.05 ]] || SUFFIX="-cfm$CFM_COEF"
 [[ "$CLIP" == 0.05 ]] || SUFFIX="$SUFFIX-clip$CLIP"
 [[ "$FPO_EPOCHS/$FPO_MINIBATCHES" == 2/8 ]] || SUFFIX="$SUFFIX-e${FPO_EPOCHS}m$FPO_MINIBATCHES"
@@ -37,7 +39,8 @@ mkdir -p "$DIR" bench/results
 # Recipe 1: the guide's flags alone (clip 0.15); it collapses (seed-1 run: runs/fpo-vs-ppo/fpo-state-1).
 # Recipe 2: clip 0.05, the env's clipped action stored and scored, one ratio per (tau, eps) pair, the asymmetric
 # (SPO) surrogate for negative advantages and 0.05 x the CFM loss of the rollout's own samples (the self-fit
-# term), at the guide's 2 x 8. Recipe 3 (the default): recipe 2 at PPO's 8 x 32 without the self-fit term.
+# term), at the guide's 2 x 8. Recipe 3: recipe 2 at PPO's 8 x 32 without the self-fit term. Recipe 4 (the
+# default): recipe 3 with clip 0.1.
 # Every recipe's runs, figures and cost against PPO: bench/results/README.md (FPO sections).
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
