@@ -22,9 +22,9 @@ SEEDS=${2:-"1 2 3"}
 BIN=${BIN:-build/sim2real}
 DIR=${DIR:-runs/fpo-vs-ppo-2}
 AT_STEPS=${AT_STEPS:-1000000,2000000,5000000,10000000}
-CFM_COEF=${CFM_COEF:-0}  # recipe 3: no self-fit term (recipe 2: 0.05); not 0.05 adds -cfm<value> to the names
-FPO_EPOCHS=${FPO_EPOCHS:-8} FPO_MINIBATCHES=${FPO_MINIBATCHES:-32}  # recipe 3: PPO's shape (recipe 2: 2 x 8)
-CLIP=${CLIP:-0.1}
+CFM_COEF=${CFM_COEF:-0}  # recipes 3-4: no self-fit term (recipe 2: 0.05); not 0.05 adds -cfm<value> to the names
+FPO_EPOCHS=${FPO_EPOCHS:-8} FPO_MINIBATCHES=${FPO_MINIBATCHES:-32}  # recipes 3-4: PPO's shape (recipe 2: 2 x 8)
+CLIP=${CLIP:-0.1} PARALLEL=${PARALLEL:-0}
 SUFFIX=""; [[ "$CFM_COEF" == 0.05 ]] || SUFFIX="-cfm$CFM_COEF"
 [[ "$CLIP" == 0.05 ]] || SUFFIX="$SUFFIX-clip$CLIP"
 [[ "$FPO_EPOCHS/$FPO_MINIBATCHES" == 2/8 ]] || SUFFIX="$SUFFIX-e${FPO_EPOCHS}m$FPO_MINIBATCHES"
@@ -45,16 +45,22 @@ mkdir -p "$DIR" bench/results
 COMMON=(--env-id SO100GraspCube-v1 --obs-mode state --ppo.num_envs=256 --ppo.num-steps=50
   --ppo.total_timesteps="$TOTAL" --ppo.gamma=0.8 --ppo.gae-lambda=0.9 --ppo.num_eval_envs=16
   --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --json)
-[[ "${PARALLEL:-0}" == 1 ]] && COMMON+=(--ppo.threads=1)
+if [[ "$PARALLEL" == 1 ]]; then COMMON+=(--ppo.threads=1); fi
 PPO_DIR=${PPO_RUNS:-$DIR}
+# Reused PPO runs are checked before any training starts, not after hours of the seeds before them.
+if [[ -n "${PPO_RUNS:-}" && "$PPO_DIR" != none ]]; then
+  for seed in $SEEDS; do
+    if [[ ! -f "$PPO_DIR/ppo-state-$seed/metrics.csv" ]]; then
+      echo "fpo_vs_ppo: PPO_RUNS=$PPO_RUNS has no ppo-state-$seed/metrics.csv (run bench/ppo_state.sh $seed)" >&2
+      exit 2
+    fi
+  done
+fi
 train_seed() {
   local seed=$1
   if [[ -z "${PPO_RUNS:-}" ]]; then
     "$BIN" train --algo ppo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs=8 --ppo.num_minibatches=32 \
       --ppo.ent-coef=0.005 --ppo.exp-name="ppo-state-$seed" > "$DIR/ppo-state-$seed.json"
-  elif [[ "$PPO_DIR" != none && ! -f "$PPO_DIR/ppo-state-$seed/metrics.csv" ]]; then
-    echo "fpo_vs_ppo: PPO_RUNS=$PPO_RUNS has no ppo-state-$seed/metrics.csv (run bench/ppo_state.sh $seed)" >&2
-    exit 2
   fi
   "$BIN" train --algo fpo "${COMMON[@]}" --ppo.seed="$seed" --ppo.update_epochs="$FPO_EPOCHS" \
     --ppo.num_minibatches="$FPO_MINIBATCHES" --ppo.learning-rate=3e-4 --ppo.clip-coef="$CLIP" --ppo.max-grad-norm=2.0 \
@@ -62,10 +68,12 @@ train_seed() {
     --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio --ppo.fpo-aspo --ppo.fpo-cfm-coef="$CFM_COEF" \
     --ppo.exp-name="fpo-state-$seed$SUFFIX" > "$DIR/fpo-state-$seed$SUFFIX.json"
 }
-if [[ "${PARALLEL:-0}" == 1 ]]; then
-  pids=()
+if [[ "$PARALLEL" == 1 ]]; then
+  pids=() failed=0
   for seed in $SEEDS; do train_seed "$seed" & pids+=($!); done
-  for pid in "${pids[@]}"; do wait "$pid"; done  # set -e: a failed seed stops the script here
+  # Every seed runs to its end; a failed one fails the script afterwards (no orphaned runs, no plot).
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  if [[ "$failed" == 1 ]]; then echo "fpo_vs_ppo: a seed's training failed (see $DIR/*.json and stderr)" >&2; exit 1; fi
 else
   for seed in $SEEDS; do train_seed "$seed"; done
 fi
