@@ -8,6 +8,7 @@
 # Runs go to a temporary folder, removed at the end; figures go to bench/results/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 ITERS=${1:-7}
 if ! [[ "$ITERS" =~ ^[0-9]+$ ]] || (( ITERS < 3 )); then
   echo "fpo_cost: ITERATIONS must be an integer >= 3 (got '$ITERS')" >&2; exit 2
