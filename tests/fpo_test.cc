@@ -385,10 +385,10 @@ TEST(FpoCliTest, ShortRunWritesEveryArtefactKeepsTheFirstRatioAtOneEvaluatesAndR
   EXPECT_EQ(LastJsonLine(e.out)["episodes"], 2);
 
   // Resume continues the step counter; PPO refuses to resume an FPO checkpoint.
-  // It resumes with the remedies' flags on (stored clipped actions, per-sample ratios, ASPO, self-fit): the
-  // first ratio of every update must still be exactly 1.
+  // It resumes with the remedies' flags on (stored clipped actions, per-sample ratios, ASPO, self-fit; changes
+  // of the run, so allowed explicitly): the first ratio of every update must still be exactly 1.
   const auto r = Sim2real("train --resume-training --checkpoint " + (root / "fpo/final_ckpt.pt").string() +
-                          " --ppo.total-timesteps 1280 --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio "
+                          " --resume-allow-changes --ppo.total-timesteps 1280 --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio "
                           "--ppo.fpo-aspo --ppo.fpo-cfm-coef 0.1" +
                           common);
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -404,7 +404,7 @@ TEST(FpoCliTest, ShortRunWritesEveryArtefactKeepsTheFirstRatioAtOneEvaluatesAndR
   const auto bad = Sim2real("train --algo ppo --obs-mode state --resume-training --checkpoint " +
                             (root / "fpo/final_ckpt.pt").string() + " --runs-dir " + root.string());
   EXPECT_NE(bad.exit_code, 0);
-  EXPECT_NE(bad.out.find("fpo checkpoint"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("was trained with --algo fpo"), std::string::npos) << bad.out;
   // Resuming with another action squash would change what the policy's samples mean: refused, naming the
   // flag.
   const auto squash =

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -283,6 +284,141 @@ void ExpectTraceMatchesEval(const fs::path& path, int envs, int steps, double me
   double mean = 0;
   for (double r : ret) mean += r / envs;
   EXPECT_NEAR(mean, mean_return, 1e-5 * steps);
+}
+
+
+// Hyperparameters that cannot train are refused before anything starts, naming the flag (exit 2).
+TEST(TrainCliTest, BadHyperparametersAreRefusedNamingTheFlag) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--ppo.learning-rate nan", "--ppo.learning-rate"},
+      {"--ppo.learning-rate 0", "--ppo.learning-rate"},
+      {"--ppo.gamma 1.5", "--ppo.gamma"},
+      {"--ppo.gae-lambda -0.1", "--ppo.gae-lambda"},
+      {"--ppo.clip-coef 0", "--ppo.clip-coef"},
+      {"--ppo.ent-coef nan", "--ppo.ent-coef"},
+      {"--ppo.vf-coef -1", "--ppo.vf-coef"},
+      {"--ppo.max-grad-norm inf", "--ppo.max-grad-norm"},
+      {"--ppo.target-kl inf", "--ppo.target-kl"},
+      {"--ppo.target-kl x", "--ppo.target-kl"},
+      {"--ppo.reward-scale 0", "--ppo.reward-scale"},
+      {"--ppo.reconfiguration-freq 1.5", "--ppo.reconfiguration-freq"},
+      {"--ppo.seed -1", "--ppo.seed"},
+      {"--ppo.num-envs 4 --ppo.num-steps 10 --ppo.num-minibatches 32", "--ppo.num-minibatches"},
+  };
+  for (const auto& [flags, named] : cases) {
+    const RunResult r = Sim2real("train --obs-mode state --dry-run " + flags);
+    EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.out;
+    EXPECT_NE(r.out.find(named), std::string::npos) << flags << "\n" << r.out;
+  }
+  const RunResult mb = Sim2real("train --obs-mode state --dry-run --ppo.num-envs 4 --ppo.num-steps 10 "
+                                "--ppo.num-minibatches 32");
+  EXPECT_NE(mb.out.find("num_envs 4 x num_steps 10 = 40 steps in 32 minibatches leaves 1"), std::string::npos)
+      << mb.out;
+}
+
+// A loss that becomes NaN stops the run with the iteration named, before the weights take it (exit 1), and
+// the checkpoint written before it stays loadable. A reward scale of 1e38 overflows the float returns.
+TEST(TrainCliTest, NonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint) {
+  const fs::path root = fs::temp_directory_path() / ("s2r_nan_test_" + std::to_string(getpid()));
+  const RunResult r = Sim2real(
+      "train --obs-mode state --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 "
+      "--ppo.num-eval-envs 2 --ppo.num-eval-steps 8 --ppo.total-timesteps 640 --ppo.threads 2 "
+      "--ppo.no-capture-video --ppo.reward-scale 1e38 --ppo.exp-name nan --runs-dir " + root.string());
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("became NaN at iteration 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("value_loss"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ckpt_1.pt"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(root / "nan/final_ckpt.pt"));
+  EXPECT_EQ(ReadCheckpointMeta((root / "nan/ckpt_1.pt").string()).global_step, 0);
+  fs::remove_all(root);
+}
+
+// The scalars TensorBoard shows for a run folder (tests/tools/read_tfevents.py applies its purge rule).
+std::vector<json> TensorBoardView(const fs::path& run) {
+  const std::string cmd = "python3 '" + std::string(S2R_SOURCE_DIR) + "/tests/tools/read_tfevents.py' --run '" +
+                          run.string() + "'";
+  std::vector<json> out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return out;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) text.append(buf, n);
+  EXPECT_EQ(pclose(pipe), 0) << text;
+  std::stringstream ss(text);
+  for (std::string line; std::getline(ss, line);)
+    if (!line.empty()) out.push_back(json::parse(line));
+  return out;
+}
+
+// Resume continues the run as it was: its settings come from the checkpoint, only safe ones may change
+// (others need --resume-allow-changes), an older checkpoint's later logs are dropped so every step is logged
+// once (metrics.csv and TensorBoard), and a resume with nothing left to train says so.
+TEST(TrainCliTest, ResumeKeepsTheRunsSettingsAndLogsEachStepOnce) {
+  const fs::path root = fs::temp_directory_path() / ("s2r_resume_test_" + std::to_string(getpid()));
+  const std::string dir = " --runs-dir " + root.string();
+  const RunResult first = Sim2real(
+      "train --obs-mode state --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 "
+      "--ppo.num-eval-envs 2 --ppo.num-eval-steps 8 --ppo.eval-freq 2 --ppo.threads 2 --ppo.seed 3 "
+      "--ppo.total-timesteps 640 --ppo.no-capture-video --ppo.exp-name rs --json" + dir);
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  const std::string ckpt = (root / "rs/final_ckpt.pt").string();
+
+  // Only the length given: the run's 8 envs, its folder and name stay (the default would be 512 envs).
+  const RunResult more =
+      Sim2real("train --resume-training --checkpoint " + ckpt + " --ppo.total-timesteps 1280 --json" + dir);
+  ASSERT_EQ(more.exit_code, 0) << more.out;
+  EXPECT_NE(more.out.find("changed: total_timesteps 640 -> 1280"), std::string::npos) << more.out;
+  const json mj = LastJsonLine(more.out);
+  EXPECT_EQ(mj["global_step"], 1280);
+  EXPECT_EQ(mj["resumed_from"]["global_step"], 640);
+  const json cfg = json::parse(std::ifstream(root / "rs/config.json"));
+  EXPECT_EQ(cfg["ppo"]["num_envs"], 8);
+  EXPECT_EQ(cfg["ppo"]["num_steps"], 8);
+  EXPECT_EQ(cfg["ppo"]["exp_name"], "rs");
+  EXPECT_EQ(cfg["obs_mode"], "state");
+
+  // A change of meaning is refused unless allowed, naming the flag and both values.
+  const RunResult refused = Sim2real("train --resume-training --checkpoint " + ckpt +
+                                     " --ppo.total-timesteps 2000 --ppo.num-envs 16" + dir);
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("--ppo.num-envs (8 -> 16)"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("--resume-allow-changes"), std::string::npos) << refused.out;
+
+  // Nothing left to train.
+  const RunResult done = Sim2real("train --resume-training --checkpoint " + ckpt + dir);
+  EXPECT_EQ(done.exit_code, 2) << done.out;
+  EXPECT_NE(done.out.find("nothing left to train"), std::string::npos) << done.out;
+
+  // From an older checkpoint (ckpt_5: 4 iterations, step 256), with an allowed change: later rows are
+  // dropped, the run goes on from 256 and each (step, tag) is logged once, in the CSV and in TensorBoard.
+  const RunResult older =
+      Sim2real("train --resume-training --checkpoint " + (root / "rs/ckpt_5.pt").string() +
+               " --resume-allow-changes --ppo.learning-rate 1e-4 --ppo.total-timesteps 1280 --json" + dir);
+  ASSERT_EQ(older.exit_code, 0) << older.out;
+  EXPECT_NE(older.out.find("learning_rate 0.0003 -> 0.0001"), std::string::npos) << older.out;
+  EXPECT_DOUBLE_EQ(json::parse(std::ifstream(root / "rs/config.json"))["ppo"]["learning_rate"].get<double>(),
+                   1e-4);
+  std::map<std::pair<int64_t, std::string>, int> seen;
+  int64_t max_step = 0;
+  for (const auto& row : metrics::ReadCsvLog((root / "rs/metrics.csv").string())) {
+    if (row.tag.rfind("train/", 0) != 0) ++seen[{row.step, row.tag}];  // train/*: once per step with ends
+    max_step = std::max(max_step, row.step);
+  }
+  EXPECT_EQ(max_step, 1280);
+  for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << key.second << " at step " << key.first;
+  EXPECT_EQ(seen.count({256, "eval/success_once"}), 1u);
+  EXPECT_EQ(seen.count({320, "charts/SPS"}), 1u);
+  std::map<std::pair<int64_t, std::string>, int> tb;
+  for (const json& e : TensorBoardView(root / "rs")) ++tb[{e["step"].get<int64_t>(), e["tag"].get<std::string>()}];
+  EXPECT_EQ(tb[std::make_pair(int64_t{320}, std::string("charts/SPS"))], 1);
+  EXPECT_EQ(tb[std::make_pair(int64_t{1280}, std::string("eval/success_once"))], 1);
+  for (const auto& [key, count] : tb) {
+    if (key.second.rfind("train/", 0) != 0) {
+      EXPECT_EQ(count, 1) << key.second << " at step " << key.first;
+    }
+  }
+  fs::remove_all(root);
 }
 
 TEST(TrainCliTest, ShortRunsInBothObsModesWriteEveryArtefactEvaluateAndResume) {

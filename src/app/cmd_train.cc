@@ -1,10 +1,13 @@
 // `sim2real train --algo ppo|fpo ...`: the lerobot-sim2real training commands (PPO guide and FPO guide),
 // verbatim flags.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "app/cli_util.h"
@@ -16,6 +19,7 @@
 #include "core/error.h"
 #include "rl/device.h"
 #include "rl/policy.h"
+#include "rl/distill.h"
 #include "rl/train.h"
 #include "sim/env_registry.h"
 
@@ -29,12 +33,144 @@ struct TrainFlags {
   std::string algo = "ppo";
   EnvFlags env;
   bool resume_training = false;
+  bool resume_allow_changes = false;
   std::string checkpoint;
   bool json = false;
   bool dry_run = false;
   rl::PpoConfig ppo;
-  PpoFlagStrings ppo_text;
+  std::string teacher;  // --algo distill
+  DistillFlags distill;
+  CLI::App* cmd = nullptr;  // to tell which flags were given
 };
+
+bool Given(const TrainFlags& f, const std::string& flag) {
+  const CLI::Option* o = f.cmd->get_option_no_throw(flag);
+  return o != nullptr && o->count() > 0;
+}
+
+// What a resume took from its checkpoint and what the command line changed.
+struct ResumePlan {
+  std::string checkpoint_run_dir;  // the folder the checkpoint is in
+  int64_t step = 0, iteration = 0;  // where it continues from
+  bool fine_tune = false;           // a distilled student continued with PPO
+  std::vector<std::string> overrides;  // "total_timesteps 4000 -> 8000"
+};
+
+// A resumed run is the checkpoint's run: every setting comes from the configuration it carries; the
+// command line may change what is safe to change (length, evaluation cadence, where it computes) and
+// nothing else unless --resume-allow-changes is given. Throws ConfigError (exit 2) naming the flag.
+ResumePlan ApplyResume(TrainFlags& f) {
+  rl::PpoConfig& c = f.ppo;
+  if (f.checkpoint.empty()) f.checkpoint = c.checkpoint;
+  if (f.checkpoint.empty()) throw ConfigError("--resume-training: needs --checkpoint PATH");
+  const rl::CheckpointMeta meta = rl::ReadCheckpointMeta(f.checkpoint);
+  const std::string what = "--checkpoint " + f.checkpoint;
+  nlohmann::json saved;
+  try {
+    saved = nlohmann::json::parse(meta.config_json);
+  } catch (const nlohmann::json::exception&) {
+    throw ConfigError(what + ": its stored training configuration is not JSON; it cannot be resumed");
+  }
+  if (!saved.is_object() || !saved.contains("ppo"))
+    throw ConfigError(what + ": holds no training configuration; it cannot be resumed");
+
+  // The env and algorithm: the network was built for them, so they never change, except that a distilled
+  // student (a PPO rgb agent) may be fine-tuned with PPO.
+  const std::string saved_algo = saved.value("algo", meta.algo);
+  const bool fine_tune = Given(f, "--algo") && saved_algo == "distill" && f.algo == "ppo";
+  if (Given(f, "--algo") && f.algo != saved_algo && !fine_tune)
+    throw ConfigError("--algo: " + what + " was trained with --algo " + saved_algo + "; resume it with --algo " +
+                      saved_algo + (saved_algo == "distill" ? " (or fine-tune the student with --algo ppo)" : ""));
+  if (Given(f, "--env-id") || Given(f, "--obs-mode"))
+    RequireCompatible(meta, f.env.env_id, Given(f, "--obs-mode") ? f.env.obs_mode : "", what);
+  f.env.env_id = meta.env_id;
+  f.env.obs_mode = meta.obs_mode;
+
+  rl::PpoConfig resumed;
+  PpoConfigFromJson(saved["ppo"], &resumed, what);
+  ResumePlan plan;
+  std::vector<std::string> refused;
+  // flag: as typed ("--ppo.num-envs"); the override is recorded under its config key ("num_envs").
+  auto change = [&](const std::string& flag, OnResume rule, const std::string& from, const std::string& to,
+                    const std::function<void()>& apply) {
+    if (rule == OnResume::kChangesRun && !f.resume_allow_changes) {
+      refused.push_back(flag + " (" + from + " -> " + to + ")");
+      return;
+    }
+    apply();
+    std::string key = flag.substr(flag.find('.') == std::string::npos ? 2 : flag.find('.') + 1);
+    std::replace(key.begin(), key.end(), '-', '_');
+    plan.overrides.push_back(key + " " + from + " -> " + to);
+  };
+  // Env settings outside --ppo.*: the env_config file and the robot model.
+  const std::string saved_env_json = saved.value("env_kwargs_json_path", std::string());
+  if (Given(f, "--env-kwargs-json-path") && f.env.env_kwargs_json_path != saved_env_json)
+    change("--env-kwargs-json-path", OnResume::kChangesRun, "'" + saved_env_json + "'",
+           "'" + f.env.env_kwargs_json_path + "'", [] {});
+  else
+    f.env.env_kwargs_json_path = saved_env_json;
+  const std::string saved_mjcf = saved.value("robot_mjcf", std::string());
+  if (Given(f, "--robot-mjcf") && f.env.robot_mjcf != saved_mjcf)
+    change("--robot-mjcf", OnResume::kChangesRun, "'" + saved_mjcf + "'", "'" + f.env.robot_mjcf + "'", [] {});
+  else
+    f.env.robot_mjcf = saved_mjcf;
+  if (Given(f, "--control-mode") && f.env.control_mode != resumed.control_mode)
+    change("--control-mode", OnResume::kChangesRun, "'" + resumed.control_mode + "'",
+           "'" + f.env.control_mode + "'", [&] { resumed.control_mode = f.env.control_mode; });
+
+  auto was_given = [&](const PpoField& fl) { return Given(f, fl.flag()); };
+  const auto resumed_fields = PpoFields(&resumed), given_fields = PpoFields(&c);
+  for (const FieldChange& d : DiffFields(resumed_fields, given_fields, was_given)) {
+    if (d.on_resume == OnResume::kNotCarried) continue;
+    change("--ppo." + d.name, d.on_resume, d.from, d.to, [&] { CopyField(d.name, given_fields, resumed_fields); });
+  }
+  if (fine_tune) {
+    plan.overrides.push_back("algo distill -> ppo (PPO fine-tunes the distilled student; a fresh optimizer)");
+    plan.fine_tune = true;
+    f.algo = "ppo";
+  } else {
+    f.algo = saved_algo;
+  }
+  if (f.algo == "distill") {  // the teacher and the --distill.* settings come from the run too
+    const std::string saved_teacher = saved.value("teacher", std::string());
+    if (Given(f, "--teacher") && f.teacher != saved_teacher)
+      change("--teacher", OnResume::kChangesRun, "'" + saved_teacher + "'", "'" + f.teacher + "'", [] {});
+    else
+      f.teacher = saved_teacher;
+    DistillFlags resumed_d;
+    if (saved.contains("distill")) DistillFlagsFromJson(saved["distill"], &resumed_d, what);
+    const auto rd = DistillFields(&resumed_d), gd = DistillFields(&f.distill);
+    for (const FieldChange& d : DiffFields(rd, gd, was_given))
+      change("--distill." + d.name, d.on_resume, d.from, d.to, [&] { CopyField(d.name, gd, rd); });
+    f.distill = resumed_d;
+  }
+  if (!refused.empty()) {
+    std::string list;
+    for (const auto& r : refused) list += (list.empty() ? "" : ", ") + r;
+    throw ConfigError(list + ": " + what +
+                      " was trained with other values, and changing them changes the run; resume without "
+                      "them to continue it as it was, or pass --resume-allow-changes to change them anyway");
+  }
+  // Not properties of the run: this machine's threads, the branch folder, the checkpoint itself.
+  resumed.threads = c.threads;
+  resumed.exp_name = c.exp_name;
+  resumed.runs_dir = c.runs_dir;
+  resumed.checkpoint = f.checkpoint;
+  resumed.evaluate = false;
+  resumed.resume_training = true;
+  c = resumed;
+  c.Finalize();
+  plan.checkpoint_run_dir = fs::path(f.checkpoint).parent_path().string();
+  plan.step = meta.global_step;
+  plan.iteration = meta.iteration;
+  if (meta.iteration + 1 > c.num_iterations)
+    throw ConfigError("--ppo.total-timesteps: nothing left to train: " + what + " is at env step " +
+                      std::to_string(meta.global_step) + " (iteration " + std::to_string(meta.iteration) +
+                      ") and total_timesteps " + std::to_string(c.total_timesteps) + " makes " +
+                      std::to_string(c.num_iterations) + " iterations of " + std::to_string(c.batch_size) +
+                      " steps; pass a larger --ppo.total-timesteps");
+  return plan;
+}
 
 // A new run never writes into another run's folder (its logs would be appended to, its checkpoints mixed).
 void RequireNewRunFolder(const std::string& run_dir) {
@@ -61,11 +197,49 @@ std::unique_ptr<VecEnvAdapter> MakeEnvs(const sim::GraspCubeConfig& cfg, const s
   return std::make_unique<VecEnvAdapter>(sim::MakeVecEnv(env_id, cfg, v), threads);
 }
 
+// The teacher of `train --algo distill`: a state-observation checkpoint of the same env. Throws ConfigError
+// naming --teacher.
+void RequireTeacher(const std::string& teacher, const std::string& env_id) {
+  if (teacher.empty())
+    throw ConfigError("--teacher: --algo distill needs a state-observation checkpoint to learn from "
+                      "(e.g. runs/<state run>/final_ckpt.pt)");
+  std::error_code ec;
+  if (fs::is_directory(teacher, ec))
+    throw ConfigError("--teacher " + teacher + ": is a folder; pass a checkpoint file in it (final_ckpt.pt)");
+  rl::CheckpointMeta m;
+  try {
+    m = rl::ReadCheckpointMeta(teacher);
+  } catch (const IoError& e) {
+    throw ConfigError(std::string("--teacher: ") + e.what() + "; expected a state-observation .pt checkpoint");
+  }
+  if (m.obs_mode != "state")
+    throw ConfigError("--teacher " + teacher + ": a " + m.obs_mode +
+                      "-observation checkpoint; the teacher must be a state-observation one (train it with "
+                      "--obs-mode state)");
+  if (m.env_id != env_id)
+    throw ConfigError("--teacher " + teacher + ": trained on " + m.env_id + ", not " + env_id);
+}
+
 void RunTrain(TrainFlags& f) {
-  if (f.algo != "ppo" && f.algo != "fpo")
-    throw ConfigError("--algo: expected ppo or fpo, got '" + f.algo + "'");
+  if (f.algo != "ppo" && f.algo != "fpo" && f.algo != "distill")
+    throw ConfigError("--algo: expected ppo, fpo or distill, got '" + f.algo + "'");
+  if (!f.resume_training && f.algo != "distill") {
+    if (Given(f, "--teacher")) throw ConfigError("--teacher: only with --algo distill");
+  }
   rl::PpoConfig& c = f.ppo;
-  FinishPpoFlags(&c, f.ppo_text);
+  if (f.resume_allow_changes && !f.resume_training)
+    throw ConfigError("--resume-allow-changes: only with --resume-training");
+  std::optional<ResumePlan> resume;
+  if (f.resume_training) resume = ApplyResume(f);
+  FinishPpoFlags(&c);
+  if (f.algo == "distill") {
+    FinishDistillFlags(&f.distill);
+    if (f.env.obs_mode != "rgb")
+      throw ConfigError("--obs-mode " + f.env.obs_mode +
+                        ": --algo distill trains an rgb student (the teacher sees the state); use --obs-mode rgb");
+    RequireTeacher(f.teacher, f.env.env_id);
+    f.distill.cfg.teacher = f.teacher;
+  }
   if (!f.checkpoint.empty()) c.checkpoint = f.checkpoint;
   c.resume_training = f.resume_training;
   c.env_id = f.env.env_id;
@@ -77,7 +251,7 @@ void RunTrain(TrainFlags& f) {
         "sim2real: --ppo.track: Weights & Biases cannot be reached from C++; TensorBoard logs are written "
         "to the run folder; upload them with: wandb sync --sync-tensorboard <run folder>\n");
   const bool on_cuda = rl::TrainsOnCuda(c.cuda);
-  if (c.cuda && !on_cuda && f.ppo_text.cuda_given)  // asked for on the command line, not just the default
+  if (c.cuda && !on_cuda && Given(f, "--ppo.cuda"))  // asked for on the command line, not just the default
     std::fprintf(
         stderr,
         "sim2real: --ppo.cuda: this libtorch has no CUDA or sees no GPU; training on the CPU (Debian's "
@@ -88,18 +262,20 @@ void RunTrain(TrainFlags& f) {
                  "sim2real: --ppo.ent-coef=%g is ignored by FPO: a flow policy has no tractable entropy\n",
                  c.ent_coef);
   if (!c.control_mode.empty()) f.env.control_mode = c.control_mode;
+  c.control_mode = f.env.control_mode;  // recorded, so a resumed run drives the arm the same way
   const sim::GraspCubeConfig env_cfg = BuildEnvConfig(f.env);
 
   if (f.dry_run) {  // the resolved configuration, without building envs or training
-    std::cout << nlohmann::json({{"algo", f.algo},
+    nlohmann::json dry = nlohmann::json({{"algo", f.algo},
                                  {"env_id", f.env.env_id},
                                  {"obs_mode", c.obs_mode},
                                  {"env_kwargs_json_path", f.env.env_kwargs_json_path},
                                  {"resume_training", c.resume_training},
+                                 {"overrides", resume ? resume->overrides : std::vector<std::string>()},
                                  {"device", device},
-                                 {"ppo", PpoConfigToJson(c)}})
-                     .dump()
-              << "\n";
+                                 {"ppo", PpoConfigToJson(c)}});
+    if (f.algo == "distill") dry["teacher"] = f.teacher, dry["distill"] = DistillFlagsToJson(f.distill);
+    std::cout << dry.dump() << "\n";
     return;
   }
   if (c.evaluate) {
@@ -115,12 +291,21 @@ void RunTrain(TrainFlags& f) {
   }
 
   std::string run_dir;
-  if (c.resume_training) {
-    if (c.checkpoint.empty()) throw ConfigError("--resume-training: needs --checkpoint PATH");
-    const rl::CheckpointMeta meta = rl::ReadCheckpointMeta(c.checkpoint);
-    RequireCompatible(meta, f.env.env_id, c.obs_mode, "--checkpoint " + c.checkpoint, f.algo);
-    run_dir = c.exp_name.empty() ? fs::path(c.checkpoint).parent_path().string()
-                                 : (fs::path(c.runs_dir) / c.exp_name).string();
+  if (resume) {
+    run_dir = resume->checkpoint_run_dir;
+    if (!c.exp_name.empty() && fs::path(c.runs_dir) / c.exp_name != fs::path(run_dir)) {
+      run_dir = (fs::path(c.runs_dir) / c.exp_name).string();  // a branch of the run, in a folder of its own
+      RequireNewRunFolder(run_dir);
+    }
+    c.exp_name = fs::path(run_dir).filename().string();
+    std::string over;
+    for (const auto& o : resume->overrides) over += (over.empty() ? "" : ", ") + o;
+    std::fprintf(stderr,
+                 "sim2real: resuming %s from %s at env step %lld (iteration %lld of %lld) with the settings it "
+                 "was trained with%s%s\n",
+                 run_dir.c_str(), c.checkpoint.c_str(), static_cast<long long>(resume->step),
+                 static_cast<long long>(resume->iteration), static_cast<long long>(c.num_iterations),
+                 over.empty() ? "" : "; changed: ", over.c_str());
   } else {
     if (c.exp_name.empty()) {
       const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -135,11 +320,15 @@ void RunTrain(TrainFlags& f) {
                            {"env_id", f.env.env_id},
                            {"obs_mode", c.obs_mode},
                            {"env_kwargs_json_path", f.env.env_kwargs_json_path},
+                           {"robot_mjcf", f.env.robot_mjcf},
                            {"ppo", PpoConfigToJson(c)}};
+  if (f.algo == "distill") config["teacher"] = f.teacher, config["distill"] = DistillFlagsToJson(f.distill);
   WriteFileAtomic((fs::path(run_dir) / "config.json").string(), config.dump(2) + "\n");
 
+  sim::GraspCubeConfig train_cfg = env_cfg;
+  train_cfg.privileged_state = f.algo == "distill";  // the teacher's 31-value state beside the image
   auto envs =
-      MakeEnvs(env_cfg, f.env.env_id, c.num_envs, c.threads, c.seed, c.partial_reset, c.reconfiguration_freq);
+      MakeEnvs(train_cfg, f.env.env_id, c.num_envs, c.threads, c.seed, c.partial_reset, c.reconfiguration_freq);
   auto eval_envs = MakeEnvs(env_cfg, f.env.env_id, c.num_eval_envs, c.threads, c.seed + 1'000'003,
                             c.eval_partial_reset, c.eval_reconfiguration_freq);
   std::fprintf(stderr,
@@ -148,8 +337,11 @@ void RunTrain(TrainFlags& f) {
                f.env.env_id.c_str(), f.algo.c_str(), c.obs_mode.c_str(), on_cuda ? "GPU (CUDA)" : "CPU",
                static_cast<long long>(c.total_timesteps), static_cast<long long>(c.num_iterations),
                static_cast<long long>(c.batch_size), run_dir.c_str());
-  const rl::TrainOutcome out = f.algo == "fpo" ? rl::TrainFpo(c, config.dump(), run_dir, *envs, *eval_envs)
-                                               : rl::TrainPpo(c, config.dump(), run_dir, *envs, *eval_envs);
+  if (resume && resume->fine_tune) c.resume_weights_only = true;
+  const rl::TrainOutcome out =
+      f.algo == "fpo"       ? rl::TrainFpo(c, config.dump(), run_dir, *envs, *eval_envs)
+      : f.algo == "distill" ? rl::TrainDistill(c, f.distill.cfg, config.dump(), run_dir, *envs, *eval_envs)
+                            : rl::TrainPpo(c, config.dump(), run_dir, *envs, *eval_envs);
   nlohmann::json summary = {{"run_dir", run_dir},
                             {"device", device},
                             {"final_checkpoint", out.final_checkpoint},
@@ -157,6 +349,8 @@ void RunTrain(TrainFlags& f) {
                             {"best_eval_success_once", out.best_eval_success_once},
                             {"last_eval_success_once", out.last_eval_success_once},
                             {"seconds", out.seconds}};
+  if (resume) summary["resumed_from"] = {{"checkpoint", c.checkpoint}, {"global_step", resume->step},
+                                         {"overrides", resume->overrides}};
   if (f.json) {
     std::cout << summary.dump() << "\n";
     return;
@@ -176,18 +370,28 @@ void AddTrainCommand(CLI::App& app) {
   static TrainFlags f;
   auto* cmd = app.add_subcommand(
       "train", "Train a policy with PPO or FPO (lerobot-sim2real's train commands, same flags)");
-  cmd->add_option("--algo", f.algo, "ppo (Gaussian policy) or fpo (flow-matching policy, --ppo.fpo-* flags)")
+  cmd->add_option("--algo", f.algo,
+                  "ppo (Gaussian policy), fpo (flow-matching policy, --ppo.fpo-* flags) or distill (an rgb student "
+                  "learns a state --teacher's actions, DAgger, --distill.* flags)")
       ->capture_default_str();
+  cmd->add_option("--teacher", f.teacher,
+                  "--algo distill: the state-observation checkpoint (PPO or FPO .pt) whose actions the student learns");
   f.env.obs_mode = "rgb";
   AddEnvFlags(cmd, &f.env, true);
   cmd->add_flag("--resume-training", f.resume_training,
-                "continue --checkpoint's run with its step count and logs");
+                "continue --checkpoint's run with its settings, step count and logs (flags may change only "
+                "--ppo.total-timesteps, evaluation cadence, videos, threads and device)");
+  cmd->add_flag("--resume-allow-changes", f.resume_allow_changes,
+                "with --resume-training: also let flags change settings that change the run (num_envs, "
+                "learning rate, clip ...); the changes are printed and recorded in config.json");
   cmd->add_option("--checkpoint", f.checkpoint,
                   "checkpoint to resume from (or to evaluate with --ppo.evaluate)");
   cmd->add_flag("--json", f.json, "print a JSON summary on stdout at the end");
   cmd->add_flag("--dry-run", f.dry_run, "print the resolved configuration as JSON and exit");
   cmd->add_option("--runs-dir", f.ppo.runs_dir, "folder of the run folders")->capture_default_str();
-  AddPpoFlags(cmd, &f.ppo, &f.ppo_text);
+  AddPpoFlags(cmd, &f.ppo);
+  AddDistillFlags(cmd, &f.distill);
+  f.cmd = cmd;
   cmd->callback([] { RunTrain(f); });
 }
 

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(static_cast<int>(cargs.size()), cargs.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every parse error is bad input: exit 2, as the README promises.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const s2r::ConfigError& e) {
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
     return 2;

@@ -95,6 +95,8 @@ void PrintSimEval(const SimEvalResult& r, bool json) {
                                  {"algo", r.meta.algo},
                                  {"obs_mode", r.meta.obs_mode},
                                  {"checkpoint_global_step", r.meta.global_step},
+                                 {"distilled", !r.meta.distilled_from.empty()},
+                                 {"teacher", r.meta.distilled_from},
                                  {"episodes", s.episodes},
                                  {"success_once", s.success_once},
                                  {"success_at_end", s.success_at_end},
@@ -105,9 +107,11 @@ void PrintSimEval(const SimEvalResult& r, bool json) {
               << "\n";
     return;
   }
-  std::printf("%s %s policy (%s obs, trained %lld steps): %d episodes\n", r.meta.env_id.c_str(),
+  const std::string distilled =
+      r.meta.distilled_from.empty() ? "" : ", distilled from " + r.meta.distilled_from;
+  std::printf("%s %s policy (%s obs, trained %lld steps%s): %d episodes\n", r.meta.env_id.c_str(),
               r.meta.algo.c_str(), r.meta.obs_mode.c_str(), static_cast<long long>(r.meta.global_step),
-              s.episodes);
+              distilled.c_str(), s.episodes);
   std::printf("  success_once %.3f  success_at_end %.3f  return %.2f  episode_len %.1f\n", s.success_once,
               s.success_at_end, s.return_mean, s.episode_len);
   if (!r.video.empty()) std::printf("  video %s\n", r.video.c_str());

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "metrics/tb_writer.h"
 
@@ -205,6 +206,22 @@ std::vector<CsvRow> ReadCsvLog(const std::string& path) {
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+size_t TruncateCsvLog(const std::string& path, int64_t last_step) {
+  const std::vector<CsvRow> rows = ReadCsvLog(path);
+  std::string text = std::string(kCsvHeader) + "\n";
+  size_t dropped = 0;
+  for (const CsvRow& r : rows) {
+    if (r.step > last_step) {
+      ++dropped;
+      continue;
+    }
+    text += std::to_string(r.step) + "," + CsvField(r.tag) + "," + FormatDouble(r.value) + "," +
+            FormatDouble(r.wall_time) + "\n";
+  }
+  if (dropped > 0) WriteFileAtomic(path, text);
+  return dropped;
 }
 
 }  // namespace s2r::metrics

@@ -56,4 +56,9 @@ class CsvLog {
 // path (and line) if the file cannot be read, lacks the header or has a malformed row.
 std::vector<CsvRow> ReadCsvLog(const std::string& path);
 
+// Drops the rows with step > last_step (a run resumed from an older checkpoint), keeping the others in
+// order; the file is replaced atomically. Returns the number of rows dropped. Throws s2r::IoError as
+// ReadCsvLog does, or naming the path if it cannot be written.
+size_t TruncateCsvLog(const std::string& path, int64_t last_step);
+
 }  // namespace s2r::metrics

@@ -58,8 +58,12 @@ using namespace s2r::pb;
 
 // Field numbers, from tensorflow/core/util/event.proto, framework/summary.proto, tensor.proto.
 namespace event {
-constexpr uint32_t kWallTime = 1, kStep = 2, kFileVersion = 3, kSummary = 5;
+constexpr uint32_t kWallTime = 1, kStep = 2, kFileVersion = 3, kSummary = 5, kSessionLog = 7;
 }
+namespace session_log {
+constexpr uint32_t kStatus = 1;
+constexpr int64_t kStart = 1;  // SessionLog.SessionStatus START
+}  // namespace session_log
 namespace summary {
 constexpr uint32_t kValue = 1;
 }
@@ -179,6 +183,15 @@ void TbWriter::AddText(const std::string& tag, const std::string& markdown, int6
   const std::string e = EventBytes(wall_time.value_or(UnixSeconds()), step, event::kSummary, SummaryOf(v));
   std::lock_guard<std::mutex> lock(mu_);
   WriteRecord(e);
+}
+
+void TbWriter::AddSessionStart(int64_t step, std::optional<double> wall_time) {
+  std::string log;
+  PutInt64(&log, session_log::kStatus, session_log::kStart);
+  const std::string e = EventBytes(wall_time.value_or(UnixSeconds()), step, event::kSessionLog, log);
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteRecord(e);
+  FlushLocked();
 }
 
 void TbWriter::Flush() {

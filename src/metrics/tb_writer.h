@@ -46,6 +46,10 @@ class TbWriter {
   // a scalar DT_STRING tensor with plugin "text". `markdown` is stored as given (UTF-8 expected).
   void AddText(const std::string& tag, const std::string& markdown, int64_t step,
                std::optional<double> wall_time = std::nullopt);
+  // A SessionLog{status: START} event at `step`: TensorBoard (purge_orphaned_data, on by default) then
+  // discards every event of the run with step >= `step` that it read before this one, so a run resumed
+  // from an older checkpoint shows each step once.
+  void AddSessionStart(int64_t step, std::optional<double> wall_time = std::nullopt);
   // Hands buffered events to the OS (fflush). Throws s2r::IoError naming the file on failure.
   void Flush();
 

@@ -31,6 +31,7 @@ void WriteMeta(torch::serialize::OutputArchive& a, const CheckpointMeta& m) {
   a.write("include_state", c10::IValue(m.include_state));
   a.write("fpo_num_steps", c10::IValue(static_cast<int64_t>(m.fpo_num_steps)));
   a.write("fpo_action_squash", c10::IValue(m.fpo_action_squash));
+  a.write("distilled_from", c10::IValue(m.distilled_from));
 }
 
 CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& path) {
@@ -60,6 +61,7 @@ CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& pa
   m.include_state = v.toBool();
   if (a.try_read("fpo_num_steps", v)) m.fpo_num_steps = static_cast<int>(v.toInt());
   if (a.try_read("fpo_action_squash", v)) m.fpo_action_squash = v.toStringRef();
+  if (a.try_read("distilled_from", v)) m.distilled_from = v.toStringRef();
   if (m.algo != "ppo" && m.algo != "fpo")
     throw IoError("checkpoint '" + path + "': unknown algorithm '" + m.algo + "' (expected ppo or fpo)");
   if (m.algo == "fpo" && m.fpo_num_steps < 1)

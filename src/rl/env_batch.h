@@ -31,6 +31,11 @@ class EnvBatch {
   virtual const uint8_t* truncated() const = 0;
   virtual const uint8_t* success() const = 0;
 
+  // The privileged observation (a distillation teacher's) [N, P] float32 of the same step as obs(), or
+  // null when the envs were not built with one.
+  virtual int privileged_obs_dim() const { return 0; }
+  virtual const float* privileged_obs() const { return nullptr; }
+
   // A third-person view of every env for videos: out [N, size, size, 3] uint8.
   virtual void RenderViews(int size, uint8_t* out) const = 0;
 };

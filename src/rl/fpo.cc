@@ -157,7 +157,10 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
         }
         optimizer.zero_grad();
         last.loss.backward();
-        torch::nn::utils::clip_grad_norm_(agent->parameters(), cfg.max_grad_norm);
+        const double grad_norm = torch::nn::utils::clip_grad_norm_(agent->parameters(), cfg.max_grad_norm);
+        run.RequireFinite(iteration, last.loss.item<double>(), grad_norm,
+                          {{"policy_loss", last.policy_loss.item<double>()},
+                           {"value_loss", last.value_loss.item<double>()}});
         optimizer.step();
       }
     }

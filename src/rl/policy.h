@@ -19,6 +19,7 @@ struct CheckpointMeta {
   bool include_state = true;
   int fpo_num_steps = 0;                   // FPO: Euler steps of the sampler it was trained with (0 for PPO)
   std::string fpo_action_squash = "clip";  // FPO: raw sample -> action, "clip" or "tanh" (older: clip)
+  std::string distilled_from;              // a distilled student: its teacher's checkpoint (else empty)
 };
 
 // Reads the metadata without building the network. Throws IoError naming the path if it is missing or

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
+#include <sstream>
 #include <vector>
 
 #include "core/error.h"
@@ -26,6 +29,20 @@ void PpoConfig::Finalize() {
   auto require = [](bool ok, const std::string& flag, const std::string& expected) {
     if (!ok) throw ConfigError("--ppo." + flag + ": expected " + expected);
   };
+  auto show = [](double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  };
+  // A real number in [lo, hi] (or (lo, hi] when open_low): NaN and infinities are refused before anything
+  // starts, instead of surfacing as a NaN loss hours later.
+  auto number = [&](double v, const std::string& flag, double lo, double hi, bool open_low) {
+    const bool ok = std::isfinite(v) && (open_low ? v > lo : v >= lo) && v <= hi;
+    std::string range = open_low ? "(" : "[";
+    range += show(lo) + ", " + (std::isinf(hi) ? std::string("inf)") : show(hi) + "]");
+    require(ok, flag, "a finite number in " + range + ", got " + show(v));
+  };
+  const double inf = std::numeric_limits<double>::infinity();
   require(num_envs >= 1, "num-envs", "at least 1");
   require(num_eval_envs >= 1, "num-eval-envs", "at least 1");
   require(num_steps >= 1, "num-steps", "at least 1");
@@ -33,20 +50,34 @@ void PpoConfig::Finalize() {
   require(num_minibatches >= 1, "num-minibatches", "at least 1");
   require(update_epochs >= 1, "update-epochs", "at least 1");
   require(total_timesteps >= 1, "total-timesteps", "at least 1");
-  require(learning_rate > 0, "learning-rate", "a positive number");
-  require(gamma >= 0 && gamma <= 1, "gamma", "a number in [0, 1]");
-  require(gae_lambda >= 0 && gae_lambda <= 1, "gae-lambda", "a number in [0, 1]");
+  number(learning_rate, "learning-rate", 0, 1, true);
+  number(gamma, "gamma", 0, 1, false);
+  number(gae_lambda, "gae-lambda", 0, 1, false);
+  number(clip_coef, "clip-coef", 0, inf, true);
+  number(ent_coef, "ent-coef", 0, inf, false);
+  number(vf_coef, "vf-coef", 0, inf, false);
+  number(max_grad_norm, "max-grad-norm", 0, inf, true);
+  number(reward_scale, "reward-scale", 0, inf, true);
+  if (target_kl) number(*target_kl, "target-kl", 0, inf, true);
   require(eval_freq >= 1, "eval-freq", "at least 1");
+  require(!reconfiguration_freq || *reconfiguration_freq >= 1, "reconfiguration-freq", "at least 1 or None");
+  require(!eval_reconfiguration_freq || *eval_reconfiguration_freq >= 1, "eval-reconfiguration-freq",
+          "at least 1 or None");
+  require(threads >= 0, "threads", "at least 0 (0: all cores)");
   require(obs_mode == "rgb" || obs_mode == "state", "obs-mode", "rgb or state");
   batch_size = static_cast<int64_t>(num_envs) * num_steps;
   minibatch_size = batch_size / num_minibatches;
-  require(minibatch_size >= 1, "num-minibatches",
-          "at most num_envs * num_steps (" + std::to_string(batch_size) + ")");
+  // Advantages are normalized per minibatch (a one-sample minibatch has no standard deviation).
+  require(minibatch_size >= 2, "num-minibatches",
+          "at most num_envs * num_steps / 2: num_envs " + std::to_string(num_envs) + " x num_steps " +
+              std::to_string(num_steps) + " = " + std::to_string(batch_size) + " steps in " +
+              std::to_string(num_minibatches) + " minibatches leaves " + std::to_string(minibatch_size) +
+              " per minibatch, and each needs at least 2");
   num_iterations = std::max<int64_t>(1, total_timesteps / batch_size);
   require(fpo_num_steps >= 1, "fpo-num-steps", "at least 1");
-  require(fpo_cfm_coef >= 0, "fpo-cfm-coef", "at least 0");
+  number(fpo_cfm_coef, "fpo-cfm-coef", 0, inf, false);
   require(fpo_num_train_samples >= 1, "fpo-num-train-samples", "at least 1");
-  require(!fpo_logratio_clip || *fpo_logratio_clip > 0, "fpo-logratio-clip", "a positive number or None");
+  if (fpo_logratio_clip) number(*fpo_logratio_clip, "fpo-logratio-clip", 0, inf, true);
   require(fpo_cfm_target == "velocity" || fpo_cfm_target == "noise", "fpo-cfm-target", "velocity or noise");
   require(FlowAgentImpl::KnownSquash(fpo_action_squash), "fpo-action-squash", "clip or tanh");
   require(!fpo_store_clipped || fpo_action_squash == "clip", "fpo-store-clipped",
@@ -150,7 +181,10 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
         }
         optimizer.zero_grad();
         last.loss.backward();
-        torch::nn::utils::clip_grad_norm_(agent->parameters(), cfg.max_grad_norm);
+        const double grad_norm = torch::nn::utils::clip_grad_norm_(agent->parameters(), cfg.max_grad_norm);
+        run.RequireFinite(iteration, last.loss.item<double>(), grad_norm,
+                          {{"policy_loss", last.policy_loss.item<double>()},
+                           {"value_loss", last.value_loss.item<double>()}});
         optimizer.step();
       }
     }

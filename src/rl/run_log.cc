@@ -12,8 +12,9 @@ namespace fs = std::filesystem;
 
 namespace s2r::rl {
 
-RunLog::RunLog(const std::string& run_dir) : dir_(run_dir) {
+RunLog::RunLog(const std::string& run_dir, int64_t resume_step) : dir_(run_dir) {
   const std::string csv_path = (fs::path(run_dir) / "metrics.csv").string();
+  if (resume_step >= 0 && fs::exists(csv_path)) metrics::TruncateCsvLog(csv_path, resume_step);
   // A resumed run plots its earlier evaluations too, and continues its running totals: read them once, here.
   if (fs::exists(csv_path))
     for (auto& row : metrics::ReadCsvLog(csv_path)) {
@@ -21,6 +22,7 @@ RunLog::RunLog(const std::string& run_dir) : dir_(run_dir) {
       if (row.tag.rfind("eval/", 0) == 0) eval_rows_.push_back(std::move(row));
     }
   tb_ = std::make_unique<metrics::TbWriter>(run_dir);
+  if (resume_step >= 0) tb_->AddSessionStart(resume_step + 1);
   csv_ = std::make_unique<metrics::CsvLog>(csv_path);
 }
 

@@ -18,7 +18,11 @@ namespace s2r::rl {
 
 class RunLog {
  public:
-  explicit RunLog(const std::string& run_dir);  // appends when the run folder already has metrics (resume)
+  // Appends when the run folder already has metrics. resume_step >= 0 (a run resumed from a checkpoint
+  // taken at that env step): rows of metrics.csv after that step are dropped first (atomically), and the
+  // new TensorBoard event file starts with a session START at resume_step + 1, which makes TensorBoard
+  // drop the old file's later steps: every step is shown once.
+  explicit RunLog(const std::string& run_dir, int64_t resume_step = -1);
   ~RunLog();
   void Scalar(const std::string& tag, double value, int64_t step);
   void Text(const std::string& tag, const std::string& markdown, int64_t step);

@@ -36,7 +36,8 @@ RolloutStorage::RolloutStorage(int T, int N, int D, int H, int W, torch::Device 
 }
 
 TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const std::string& config_json,
-                           const std::string& run_dir, EnvBatch& envs, EnvBatch& eval_envs)
+                           const std::string& run_dir, EnvBatch& envs, EnvBatch& eval_envs,
+                           const std::string& label, const std::string& distilled_from)
     : cfg(c),
       device(PickDevice(c)),
       N(envs.num_envs()),
@@ -46,7 +47,8 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
       H(envs.image_height()),
       W(envs.image_width()),
       rgb(H > 0),
-      log((fs::create_directories(run_dir), run_dir)),
+      log((fs::create_directories(run_dir), run_dir),
+          c.resume_training ? ReadCheckpointMeta(c.checkpoint).global_step : -1),
       run_dir_(run_dir),
       envs_(envs),
       eval_envs_(eval_envs),
@@ -63,6 +65,8 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
   meta_.config_json = config_json;
   meta_.obs_dim = D, meta_.action_dim = A, meta_.image_height = H, meta_.image_width = W;
   meta_.include_state = cfg.include_state;
+  meta_.distilled_from = distilled_from;
+  label_ = label.empty() ? "train " + algo : label;
   if (algo == "fpo") meta_.fpo_num_steps = cfg.fpo_num_steps, meta_.fpo_action_squash = cfg.fpo_action_squash;
   if (!cfg.resume_training) log.Text("hyperparameters", "```\n" + config_json + "\n```", 0);
 }
@@ -73,19 +77,20 @@ void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& opt
   model_ = &model;
   optimizer_ = &optimizer;
   if (cfg.resume_training) {
-    const CheckpointMeta old = LoadCheckpoint(cfg.checkpoint, model, &optimizer);
+    const CheckpointMeta old = LoadCheckpoint(cfg.checkpoint, model, cfg.resume_weights_only ? nullptr : &optimizer);
     if (old.algo == "fpo" && old.fpo_action_squash != meta_.fpo_action_squash)
       throw ConfigError("--ppo.fpo-action-squash: the checkpoint '" + cfg.checkpoint + "' was trained with " +
                         old.fpo_action_squash + ", this run asks for " + meta_.fpo_action_squash +
                         " (resume with --ppo.fpo-action-squash=" + old.fpo_action_squash + ")");
     start_iteration = old.iteration + 1;
+    last_checkpoint_ = cfg.checkpoint;
     global_step = old.global_step;
     total_rollout_ = log.EarlierTotal("time/total_rollout_time");
     total_update_ = log.EarlierTotal("time/total_update_time");
     total_eval_ = log.EarlierTotal("time/total_eval_time");
   }
   bar_ = std::make_unique<ProgressBar>((cfg.num_iterations - start_iteration + 1) * cfg.batch_size,
-                                       "train " + meta_.algo, "steps");
+                                       label_, "steps");
   start_ = Clock::now();
 }
 
@@ -140,6 +145,11 @@ std::pair<torch::Tensor, torch::Tensor> TrainSession::Advantages(const RolloutSt
   return {advantages, returns};
 }
 
+void TrainSession::LogEpisodes() {
+  auto scratch = torch::zeros({N}, torch::kFloat32);
+  RecordEpisodes(scratch);
+}
+
 std::vector<int64_t> TrainSession::RecordEpisodes(torch::Tensor& next_done) {
   std::vector<int64_t> done_idx;
   float* next_done_p = next_done.data_ptr<float>();
@@ -166,6 +176,21 @@ std::vector<int64_t> TrainSession::RecordEpisodes(torch::Tensor& next_done) {
     log.Scalar("train/success_at_end", sum_end / k, global_step);
   }
   return done_idx;
+}
+
+void TrainSession::RequireFinite(int64_t iteration, double loss, double grad_norm,
+                                 const LossScalars& terms) const {
+  if (std::isfinite(loss) && std::isfinite(grad_norm)) return;
+  std::ostringstream m;
+  m << (std::isfinite(loss) ? "the gradient norm became " : "loss became ")
+    << (std::isnan(std::isfinite(loss) ? grad_norm : loss) ? "NaN" : "infinite") << " at iteration " << iteration
+    << " (env step " << global_step << ";";
+  for (const auto& [name, v] : terms) m << " " << name << " " << v;
+  m << " grad_norm " << grad_norm << "); the weights were not updated with it. "
+    << (last_checkpoint_.empty() ? std::string("No checkpoint was written yet.")
+                                 : "The last good checkpoint is " + last_checkpoint_ + ".")
+    << " Try a lower --ppo.learning-rate or --ppo.max-grad-norm, or check --ppo.reward-scale.";
+  throw TrainingDiverged(m.str());
 }
 
 bool TrainSession::EvalDue(int64_t iteration) const {
@@ -218,7 +243,8 @@ void TrainSession::SaveCheckpointAs(const std::string& name, int64_t iterations_
   if (!cfg.save_model) return;
   meta_.iteration = iterations_done;
   meta_.global_step = global_step;
-  SaveCheckpoint((fs::path(run_dir_) / name).string(), meta_, *model_, *optimizer_);
+  last_checkpoint_ = (fs::path(run_dir_) / name).string();
+  SaveCheckpoint(last_checkpoint_, meta_, *model_, *optimizer_);
 }
 
 void TrainSession::AnnealLearningRate(int64_t iteration) {
@@ -234,12 +260,14 @@ void TrainSession::EndIteration(int64_t iteration, double rollout_time, double u
   const double lr = static_cast<torch::optim::AdamOptions&>(optimizer_->param_groups()[0].options()).lr();
   total_rollout_ += rollout_time;
   total_update_ += update_time;
-  const double var_y = returns.var().item<double>();
-  const double explained_var =
-      var_y == 0 ? std::nan("") : 1.0 - (returns - values).var().item<double>() / var_y;
   log.Scalar("charts/learning_rate", lr, global_step);
   for (const auto& [name, value] : losses) log.Scalar("losses/" + name, value, global_step);
-  log.Scalar("losses/explained_variance", explained_var, global_step);
+  if (returns.defined()) {
+    const double var_y = returns.var().item<double>();
+    const double explained_var =
+        var_y == 0 ? std::nan("") : 1.0 - (returns - values).var().item<double>() / var_y;
+    log.Scalar("losses/explained_variance", explained_var, global_step);
+  }
   const double B = static_cast<double>(N) * T;
   const double sps = B / (rollout_time + update_time);
   log.Scalar("charts/SPS", sps, global_step);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,11 +37,19 @@ struct RolloutStorage {
 // Scalars of one update for losses/* (name without the prefix, value).
 using LossScalars = std::vector<std::pair<std::string, double>>;
 
+// A loss or gradient that became NaN or infinite during training.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class TrainSession {
  public:
-  // algo: "ppo" or "fpo" (checkpoint metadata, progress label).
+  // algo: "ppo" or "fpo" (checkpoint metadata); label: the progress bar's ("train distill"), default
+  // "train <algo>"; distilled_from: a distilled student's teacher checkpoint (recorded in checkpoints).
   TrainSession(const PpoConfig& cfg, const std::string& algo, const std::string& config_json,
-               const std::string& run_dir, EnvBatch& envs, EnvBatch& eval_envs);
+               const std::string& run_dir, EnvBatch& envs, EnvBatch& eval_envs, const std::string& label = "",
+               const std::string& distilled_from = "");
   ~TrainSession();
 
   // The model and optimizer that checkpoints hold; with cfg.resume_training their state is loaded from
@@ -62,6 +71,8 @@ class TrainSession {
   // of those episodes with value_of(final obs [k, D], final image or undefined) -> [k].
   using ValueFn = std::function<torch::Tensor(const torch::Tensor& obs, const torch::Tensor& image)>;
   void StoreStepResult(RolloutStorage& st, int t, torch::Tensor& next_done, const ValueFn& value_of);
+  // After StepEnvs() for methods without rollout storage: writes train/* for the episodes that ended.
+  void LogEpisodes();
   // GAE over the rollout (cfg's gamma, lambda, finite-horizon variant), bootstrapped with value_of on
   // the observation after it. Returns {advantages, returns}, each [T, N].
   std::pair<torch::Tensor, torch::Tensor> Advantages(const RolloutStorage& st, const torch::Tensor& next_done,
@@ -76,14 +87,19 @@ class TrainSession {
   // With cfg.anneal_lr, sets the optimizer's learning rate to lr * (1 - (iteration - 1) / iterations).
   void AnnealLearningRate(int64_t iteration);
 
+  // Stops the run (throws TrainingDiverged, exit 1) when the loss or the gradient norm of a minibatch is
+  // not finite, before the optimizer steps on it: the message names the iteration and the loss terms, and
+  // the last checkpoint written stays the last good one. terms: the loss terms to print.
+  void RequireFinite(int64_t iteration, double loss, double grad_norm, const LossScalars& terms) const;
+
   bool EvalDue(int64_t iteration) const;
   // act: device obs [n, D] and image -> actions [n, A] (clipped to [-1, 1] here). Logs eval/*, redraws
   // the plot, writes videos and, if save_checkpoint, ckpt_<iteration>.pt.
   using EvalAct = std::function<torch::Tensor(const torch::Tensor& obs, const torch::Tensor& image)>;
   void Evaluate(int64_t iteration, bool save_checkpoint, const EvalAct& act);
 
-  // Logs charts/*, time/* and losses/* (plus explained variance from the flat returns and values) and
-  // advances the progress bar.
+  // Logs charts/*, time/* and losses/* (plus explained variance from the flat returns and values, when
+  // given) and advances the progress bar.
   void EndIteration(int64_t iteration, double rollout_time, double update_time, const LossScalars& losses,
                     const torch::Tensor& returns, const torch::Tensor& values);
 
@@ -102,12 +118,14 @@ class TrainSession {
   std::vector<int64_t> RecordEpisodes(torch::Tensor& next_done);  // train/*; returns the done envs
   void SaveCheckpointAs(const std::string& name, int64_t iterations_done);
   std::string run_dir_;
+  std::string last_checkpoint_;  // the last one written (or resumed from)
   EnvBatch& envs_;
   EnvBatch& eval_envs_;
   CheckpointMeta meta_;
   torch::nn::Module* model_ = nullptr;
   torch::optim::Optimizer* optimizer_ = nullptr;
   std::unique_ptr<ProgressBar> bar_;
+  std::string label_;
   std::string status_;
   TrainOutcome out_;
   double total_rollout_ = 0, total_update_ = 0, total_eval_ = 0;

@@ -23,6 +23,9 @@ struct EnvSpec {
   std::vector<std::string> info_names;  // float32 info terms per env, e.g. "is_grasped"
   int image_height = 0;                 // > 0: the env also observes an image [H, W, 3] uint8
   int image_width = 0;
+  // A second, privileged observation beside obs (a distillation teacher's full state while the student sees
+  // the image and obs): [privileged_obs_names.size()] float32 per env; empty when not asked for.
+  std::vector<std::string> privileged_obs_names;
 };
 
 class Env {
@@ -37,6 +40,8 @@ class Env {
   virtual void WriteInfo(float* info) const = 0;  // info: [info_names.size()]
   // The image observation, for specs with an image: [image_height, image_width, 3] uint8.
   virtual void RenderObs(uint8_t* image) const { (void)image; }
+  // The privileged observation, for specs that have one: [privileged_obs_names.size()].
+  virtual void WritePrivilegedObs(float* obs) const { (void)obs; }
   virtual float reward() const = 0;
   virtual bool terminated() const = 0;
   virtual bool success() const = 0;

@@ -53,6 +53,9 @@ struct GraspCubeConfig {
   int sensor_width = 128;   // px, the policy camera ("sensor_configs": {"width", "height"})
   int sensor_height = 128;  // px
   int max_episode_steps = 64;
+  // Not an env_config key: set by `train --algo distill`. The env also writes the state-mode observation
+  // (31 values) as its privileged observation, whatever obs_mode is.
+  bool privileged_state = false;
 
   // Throws ConfigError naming the key (prefixed by `source`, e.g. the file) for values out of range.
   void Validate(const std::string& source) const;

@@ -105,6 +105,21 @@ std::shared_ptr<const render::Greenscreen> MakeGreenscreen(const GraspCubeConfig
   return std::make_shared<render::Greenscreen>(photo.pixels, width, height, keep, cfg.rgb_overlay_mode);
 }
 
+std::vector<std::string> GraspCubeObsNames(ObsMode mode) {
+  std::vector<std::string> names;
+  for (const auto& n : so100::kJointNames) names.push_back("qpos/" + std::string(n));
+  for (const auto& n : so100::kJointNames) names.push_back("target_qpos/" + std::string(n));
+  for (int j = 0; j < so100::kNumArmJoints; ++j)
+    names.push_back("dist_to_rest_qpos/" + std::string(so100::kJointNames[j]));
+  if (mode == ObsMode::kState) {
+    names.push_back("is_grasped");
+    for (const char* n : {"x", "y", "z", "qw", "qx", "qy", "qz"}) names.push_back(std::string("obj_pose/") + n);
+    for (const char* n : {"x", "y", "z"}) names.push_back(std::string("tcp_pos/") + n);
+    for (const char* n : {"x", "y", "z"}) names.push_back(std::string("tcp_to_obj_pos/") + n);
+  }
+  return names;
+}
+
 EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg) {
   EnvSpec spec;
   spec.id = kGraspCubeId;
@@ -116,18 +131,9 @@ EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg) {
   }
   spec.max_episode_steps = cfg.max_episode_steps;
   spec.control_freq = kControlFreq;
-  for (const auto& n : so100::kJointNames) spec.obs_names.push_back("qpos/" + std::string(n));
-  for (const auto& n : so100::kJointNames) spec.obs_names.push_back("target_qpos/" + std::string(n));
-  for (int j = 0; j < so100::kNumArmJoints; ++j)
-    spec.obs_names.push_back("dist_to_rest_qpos/" + std::string(so100::kJointNames[j]));
-  if (cfg.obs_mode == ObsMode::kState) {
-    spec.obs_names.push_back("is_grasped");
-    for (const char* n : {"x", "y", "z", "qw", "qx", "qy", "qz"})
-      spec.obs_names.push_back(std::string("obj_pose/") + n);
-    for (const char* n : {"x", "y", "z"}) spec.obs_names.push_back(std::string("tcp_pos/") + n);
-    for (const char* n : {"x", "y", "z"}) spec.obs_names.push_back(std::string("tcp_to_obj_pos/") + n);
-  }
+  spec.obs_names = GraspCubeObsNames(cfg.obs_mode);
   spec.obs_dim = static_cast<int>(spec.obs_names.size());
+  if (cfg.privileged_state) spec.privileged_obs_names = GraspCubeObsNames(ObsMode::kState);
   spec.info_names = {"success",        "is_grasped",  "reached_object",
                      "touching_table", "cube_lifted", "distance_to_rest_qpos"};
   if (cfg.obs_mode == ObsMode::kRgb) {
@@ -397,7 +403,11 @@ void GraspCubeEnv::Evaluate() {
   eval_ = e;
 }
 
-void GraspCubeEnv::WriteObs(float* obs) const {
+void GraspCubeEnv::WriteObs(float* obs) const { WriteObsOf(cfg_->obs_mode, obs); }
+
+void GraspCubeEnv::WritePrivilegedObs(float* obs) const { WriteObsOf(ObsMode::kState, obs); }
+
+void GraspCubeEnv::WriteObsOf(ObsMode mode, float* obs) const {
   namespace o = so100::obs;
   const mjData* d = data_.get();
   const GraspCubeIds& id = ids();
@@ -407,7 +417,7 @@ void GraspCubeEnv::WriteObs(float* obs) const {
   }
   for (int j = 0; j < so100::kNumArmJoints; ++j)
     obs[o::kDistToRest + j] = static_cast<float>(target_[j] - so100::kRestQpos[j]);
-  if (cfg_->obs_mode != ObsMode::kState) return;
+  if (mode != ObsMode::kState) return;
   obs[o::kIsGrasped] = eval_.is_grasped ? 1.0f : 0.0f;
   const double* cq = d->qpos + id.cube_qpos_adr;  // position (3) and quaternion w, x, y, z (4)
   for (int k = 0; k < 7; ++k) obs[o::kObjPose + k] = static_cast<float>(cq[k]);

@@ -48,6 +48,8 @@ std::shared_ptr<const render::Greenscreen> MakeGreenscreen(const GraspCubeConfig
                                                            const std::array<bool, 256>& keep, int width,
                                                            int height);
 
+// The named observation of each mode: rgb's 17 values are the first 17 of state's 31.
+std::vector<std::string> GraspCubeObsNames(ObsMode mode);
 EnvSpec GraspCubeSpec(const GraspCubeConfig& cfg);
 
 // Task quantities computed from the current state (after kinematics and the last step's contacts).
@@ -81,6 +83,7 @@ class GraspCubeEnv final : public Env {
   void Reset(bool reconfigure) override;
   bool Step(const float* action) override;
   void WriteObs(float* obs) const override;
+  void WritePrivilegedObs(float* obs) const override;  // the state-mode observation [31]
   void WriteInfo(float* info) const override;
   // The policy camera image at the sensor size, greenscreened as configured.
   void RenderObs(uint8_t* image) const override;
@@ -117,6 +120,7 @@ class GraspCubeEnv final : public Env {
  private:
   void Reconfigure();
   void Evaluate();
+  void WriteObsOf(ObsMode mode, float* obs) const;
   void DrawCamera();
 
   std::shared_ptr<const GraspCubeScene> scene_;

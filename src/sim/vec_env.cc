@@ -37,6 +37,7 @@ VecEnv::VecEnv(EnvSpec spec, const EnvFactory& factory, const VecEnvConfig& cfg)
   image_stride_ = static_cast<size_t>(spec_.image_height) * static_cast<size_t>(spec_.image_width) * 3;
   image_.assign(n * image_stride_, 0);
   final_image_.assign(n * image_stride_, 0);
+  privileged_.assign(n * spec_.privileged_obs_names.size(), 0.f);
   Reset();
 }
 
@@ -51,7 +52,8 @@ void VecEnv::Reset() {
       Env& env = *envs_[static_cast<size_t>(i)];
       if (reset_calls_ > 1) env.Reset(reconfigure);
       const size_t u = static_cast<size_t>(i);
-      Observe(u, &obs_[u * od], &info_[u * k], image_.empty() ? nullptr : &image_[u * image_stride_]);
+      Observe(u, &obs_[u * od], &info_[u * k], image_.empty() ? nullptr : &image_[u * image_stride_],
+              PrivilegedSlot(u));
       elapsed_[static_cast<size_t>(i)] = 0;
       reward_[static_cast<size_t>(i)] = 0;
       terminated_[static_cast<size_t>(i)] = truncated_[static_cast<size_t>(i)] = 0;
@@ -71,11 +73,12 @@ void VecEnv::Step(const float* actions) {
   pool_.ParallelFor(cfg_.num_envs, [&](int b, int e) { StepRange(b, e, actions); });
 }
 
-void VecEnv::Observe(size_t i, float* obs, float* info, uint8_t* image) {
+void VecEnv::Observe(size_t i, float* obs, float* info, uint8_t* image, float* privileged) {
   const Env& env = *envs_[i];
   env.WriteObs(obs);
   env.WriteInfo(info);
   if (image) env.RenderObs(image);
+  if (privileged) env.WritePrivilegedObs(privileged);
 }
 
 void VecEnv::StepRange(int begin, int end, const float* actions) {
@@ -103,7 +106,7 @@ void VecEnv::StepRange(int begin, int end, const float* actions) {
       terminated_[i] = 0;
       truncated_[i] = 1;
       success_[i] = 0;
-      Observe(i, obs, info, image);
+      Observe(i, obs, info, image, PrivilegedSlot(i));
       continue;
     }
     const bool terminated = !cfg_.ignore_terminations && env.terminated();
@@ -112,11 +115,11 @@ void VecEnv::StepRange(int begin, int end, const float* actions) {
     terminated_[i] = terminated ? 1 : 0;
     truncated_[i] = truncated ? 1 : 0;
     if (terminated || truncated) {
-      Observe(i, &final_obs_[i * od], &final_info_[i * k], final_image);
+      Observe(i, &final_obs_[i * od], &final_info_[i * k], final_image, nullptr);
       env.Reset(false);
       elapsed_[i] = 0;
     }
-    Observe(i, obs, info, image);
+    Observe(i, obs, info, image, PrivilegedSlot(i));
   }
 }
 

@@ -56,6 +56,8 @@ class VecEnv {
   const uint8_t* image() const { return image_.empty() ? nullptr : image_.data(); }
   const uint8_t* final_image() const { return final_image_.empty() ? nullptr : final_image_.data(); }
   size_t image_size() const { return image_stride_; }           // bytes per env
+  // The spec's privileged observation [N, P] (null without one), of the same steps as obs.
+  const float* privileged_obs() const { return privileged_.empty() ? nullptr : privileged_.data(); }
   const uint8_t* diverged() const { return diverged_.data(); }  // [N] 0/1, this step
   // Envs reset because their simulation diverged, since construction.
   int64_t diverged_count() const;
@@ -65,14 +67,18 @@ class VecEnv {
  private:
   void StepRange(int begin, int end, const float* actions);
   // Writes env i's observation (and image) into the given slots.
-  void Observe(size_t i, float* obs, float* info, uint8_t* image);
+  // privileged: env i's slot of the privileged observation, or null (final observations have none).
+  void Observe(size_t i, float* obs, float* info, uint8_t* image, float* privileged);
+  float* PrivilegedSlot(size_t i) {
+    return privileged_.empty() ? nullptr : &privileged_[i * spec_.privileged_obs_names.size()];
+  }
 
   EnvSpec spec_;
   VecEnvConfig cfg_;
   ThreadPool pool_;
   std::vector<std::unique_ptr<Env>> envs_;
   int64_t reset_calls_ = 0;
-  std::vector<float> obs_, final_obs_, reward_, info_, final_info_;
+  std::vector<float> obs_, final_obs_, reward_, info_, final_info_, privileged_;
   std::vector<uint8_t> terminated_, truncated_, success_, diverged_;
   std::vector<uint8_t> image_, final_image_;
   size_t image_stride_ = 0;

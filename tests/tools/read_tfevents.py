@@ -10,13 +10,18 @@ Per event, one JSON object on stdout:
   {"wall_time": w, "step": s, "tag": t, "value": v}          simple_value scalars (float32, exact)
   {"wall_time": w, "step": s, "tag": t, "text": "..."}       text plugin (DT_STRING tensor)
   {"wall_time": w, "step": s, "tag": t, "other": [fields]}  any other summary value
+  {"wall_time": w, "step": s, "session_log": "START"}       SessionLog (status name)
   {"wall_time": w, "step": s, "other_event": field}          any other event kind
 Output is standard JSON: a NaN or infinite value is written as the string "nan", "inf" or "-inf".
 
 Both CRCs of every record are verified. A CRC mismatch, a truncated record or a malformed protobuf prints
 a message naming the file and byte offset on stderr and exits with status 1.
 
-Usage: read_tfevents.py FILE...    |    read_tfevents.py --self-test
+With --run DIR, reads every events.out.tfevents.* file of DIR in name order and prints the scalars that
+TensorBoard shows (its purge_orphaned_data rule, on by default: a SessionLog START at step s drops every
+event of the run read before it with step >= s), so a resumed run's view can be checked.
+
+Usage: read_tfevents.py FILE...    |    read_tfevents.py --run DIR    |    read_tfevents.py --self-test
 """
 
 import argparse
@@ -215,6 +220,14 @@ def decode_event(buf):
         elif number == 3:
             expect(wire_type, LEN, "Event.file_version")
             kind = ("file_version", value.decode("utf-8"))
+        elif number == 7:
+            expect(wire_type, LEN, "Event.session_log")
+            status = 0
+            for n2, w2, v2 in parse_fields(value):
+                if n2 == 1:
+                    expect(w2, VARINT, "SessionLog.status")
+                    status = v2
+            kind = ("session_log", {0: "STATUS_UNSPECIFIED", 1: "START", 2: "STOP", 3: "CHECKPOINT"}.get(status, status))
         elif number == 5:
             expect(wire_type, LEN, "Event.summary")
             values = []
@@ -232,6 +245,8 @@ def decode_event(buf):
         return [dict(head, file_version=kind[1])]
     if kind[0] == "summary":
         return [dict(head, **v) for v in kind[1]]
+    if kind[0] == "session_log":
+        return [dict(head, session_log=kind[1])]
     return [dict(head, other_event=kind[1])]
 
 
@@ -284,13 +299,39 @@ def self_test():
     return 0
 
 
+def show_run(folder):
+    import os
+    names = sorted(n for n in os.listdir(folder) if n.startswith("events.out.tfevents."))
+    kept = []
+    for name in names:
+        path = os.path.join(folder, name)
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            for offset, payload in read_records(data):
+                for obj in decode_event(payload):
+                    if obj.get("session_log") == "START":
+                        kept = [e for e in kept if e["step"] < obj["step"]]
+                    elif "value" in obj:
+                        kept.append(obj)
+        except FormatError as e:
+            print("read_tfevents: %s: %s" % (path, e), file=sys.stderr)
+            return 1
+    for obj in kept:
+        print(json.dumps({k: finite_or_text(v) for k, v in obj.items()}, allow_nan=False))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="*", help="TensorBoard event files")
     parser.add_argument("--self-test", action="store_true", help="check the CRC and varint code and exit")
+    parser.add_argument("--run", help="a run folder: the scalars TensorBoard shows, after its purge rule")
     args = parser.parse_args()
     if args.self_test:
         return self_test()
+    if args.run:
+        return show_run(args.run)
     if not args.files:
         parser.error("no event file given")
     for path in args.files:

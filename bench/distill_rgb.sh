@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# A camera policy on a CPU: a state PPO teacher, then an rgb student distilled from it (DAgger), on the
+# default env_config.json (domain randomization on), from scratch.
+#
+# Usage: bash bench/distill_rgb.sh [SEED] [STUDENT_STEPS]        (defaults: 1, 1_024_000)
+#   TEACHER=path.pt   skip the teacher stage and distil this state checkpoint
+#   TEACHER_STEPS     the teacher's budget (default 5_000_000); it stops at its first 16-episode eval with
+#                     success_once >= TEACHER_STOP (default 0.875) and that eval's checkpoint is the teacher
+#   DIR               the folder of the runs (default runs/distill-<seed>; refused if it holds these runs)
+#   BIN               the sim2real binary (default build/sim2real)
+# Writes DIR/teacher (unless TEACHER is given) and DIR/student, re-evaluates the teacher and the student's
+# final checkpoint on 256 episodes (seed 100), and prints, last, one JSON line:
+#   {"seed", "teacher", "teacher_success_once", "teacher_env_steps", "teacher_seconds",
+#    "student", "student_success_once", "student_env_steps", "student_seconds", "ratio_to_teacher",
+#    "total_seconds"}
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
+SEED=${1:-1}
+STUDENT_STEPS=${2:-1_024_000}
+[[ "$SEED" =~ ^[0-9]+$ ]] || { echo "distill_rgb: SEED must be a non-negative integer, got '$SEED'" >&2; exit 2; }
+[[ "${STUDENT_STEPS//_/}" =~ ^[0-9]+$ ]] || { echo "distill_rgb: STUDENT_STEPS must be a number, got '$STUDENT_STEPS'" >&2; exit 2; }
+BIN=${BIN:-build/sim2real}
+DIR=${DIR:-runs/distill-$SEED}
+TEACHER_STEPS=${TEACHER_STEPS:-5_000_000}
+TEACHER_STOP=${TEACHER_STOP:-0.875}
+ENV_JSON=env_config.json
+mkdir -p "$DIR"
+
+reeval() {  # checkpoint -> "success_once env_steps" (256 episodes; the steps the checkpoint was trained for)
+  "$BIN" eval --checkpoint "$1" --env-kwargs-json-path "$ENV_JSON" --num-episodes 256 --num-envs 64 --seed 100 \
+    --json | python3 -c 'import json,sys; j=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(j["success_once"], j["checkpoint_global_step"])'
+}
+
+# ------------------------------------------------------------------ the teacher
+t0=$(date +%s)
+if [[ -n "${TEACHER:-}" ]]; then
+  [[ -f "$TEACHER" ]] || { echo "distill_rgb: TEACHER=$TEACHER is not a file" >&2; exit 2; }
+  teacher=$TEACHER
+  teacher_seconds=0  # not trained here
+else
+  # bench/ppo_state.sh's recipe, stopped at its first good evaluation.
+  "$BIN" train --algo ppo --env-id SO100GraspCube-v1 --obs-mode state --env-kwargs-json-path "$ENV_JSON" \
+    --ppo.seed="$SEED" --ppo.num_envs=256 --ppo.num-steps=50 --ppo.update_epochs=8 --ppo.num_minibatches=32 \
+    --ppo.total_timesteps="$TEACHER_STEPS" --ppo.gamma=0.8 --ppo.ent-coef=0.005 --ppo.num_eval_envs=16 \
+    --ppo.num-eval-steps=64 --ppo.eval-freq=10 --ppo.no-capture-video --runs-dir "$DIR" --ppo.exp-name=teacher \
+    --json > "$DIR/teacher.json" 2> "$DIR/teacher.log" &
+  pid=$!
+  teacher=""
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 20
+    # The first eval at or above the bar, once its checkpoint is written (ckpt_<k>.pt of the eval at step (k-1)*B).
+    found=$(python3 - "$DIR/teacher" "$TEACHER_STOP" <<'PY' || true
+import csv, os, sys
+run, bar = sys.argv[1], float(sys.argv[2])
+try:
+    rows = list(csv.DictReader(open(os.path.join(run, "metrics.csv"))))
+except OSError:
+    sys.exit(0)
+for r in rows:
+    if r["tag"] == "eval/success_once" and float(r["value"]) >= bar:
+        k = int(r["step"]) // 12800 + 1
+        path = os.path.join(run, f"ckpt_{k}.pt")
+        if os.path.exists(path):
+            print(path, r["step"])
+        break
+PY
+)
+    if [[ -n "$found" ]]; then
+      sleep 5  # the checkpoint is renamed into place whole; let the run reach its next rollout
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      teacher=${found% *}
+      break
+    fi
+  done
+  if [[ -z "$teacher" ]]; then
+    wait "$pid" || { echo "distill_rgb: the teacher run failed (see $DIR/teacher.log)" >&2; exit 1; }
+    teacher="$DIR/teacher/final_ckpt.pt"
+  fi
+  teacher_seconds=$(( $(date +%s) - t0 ))
+fi
+read -r teacher_success teacher_steps < <(reeval "$teacher")
+echo "distill_rgb: teacher $teacher: success_once $teacher_success on 256 episodes" >&2
+
+# ------------------------------------------------------------------ the student
+t1=$(date +%s)
+"$BIN" train --algo distill --teacher "$teacher" --env-id SO100GraspCube-v1 --obs-mode rgb \
+  --env-kwargs-json-path "$ENV_JSON" --ppo.seed="$SEED" --ppo.num-envs=64 --ppo.num-steps=32 \
+  --ppo.num-minibatches=8 --ppo.learning-rate=3e-4 --ppo.total-timesteps="$STUDENT_STEPS" \
+  --ppo.num-eval-envs=16 --ppo.num-eval-steps=64 --ppo.eval-freq=25 --distill.buffer-size=2 \
+  --runs-dir "$DIR" --ppo.exp-name=student --json > "$DIR/student.json" 2> "$DIR/student.log"
+student_seconds=$(( $(date +%s) - t1 ))
+read -r student_success _ < <(reeval "$DIR/student/final_ckpt.pt")
+
+python3 - "$SEED" "$teacher" "$teacher_success" "$teacher_steps" "$teacher_seconds" "$DIR/student/final_ckpt.pt" \
+  "$student_success" "$DIR/student.json" "$student_seconds" <<'PY'
+import json, sys
+seed, teacher, ts, tsteps, tsec, student, ss, sjson, ssec = sys.argv[1:]
+s = json.load(open(sjson))
+ts, ss = float(ts), float(ss)
+print(json.dumps({"seed": int(seed), "teacher": teacher, "teacher_success_once": ts,
+                  "teacher_env_steps": int(tsteps), "teacher_seconds": int(tsec),
+                  "student": student, "student_success_once": ss, "student_env_steps": s["global_step"],
+                  "student_seconds": int(ssec), "ratio_to_teacher": round(ss / ts, 3) if ts > 0 else None,
+                  "total_seconds": int(tsec) + int(ssec)}))
+PY
