@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -418,6 +419,78 @@ TEST(TrainCliTest, ResumeKeepsTheRunsSettingsAndLogsEachStepOnce) {
       EXPECT_EQ(count, 1) << key.second << " at step " << key.first;
     }
   }
+  fs::remove_all(root);
+}
+
+// Ctrl+C during training: the run stops within seconds with exit 130, leaves the checkpoint of the step it
+// reached (no temporary files) and says how to resume; the resume continues from that step.
+TEST(TrainCliTest, SigintStopsWithACheckpointAtTheStepReachedAndResumes) {
+  const fs::path root = fs::temp_directory_path() / ("s2r_sigint_test_" + std::to_string(getpid()));
+  fs::create_directories(root);
+  const fs::path log = root / "train.log";
+  const std::vector<std::string> args = {
+      "train", "--obs-mode", "state", "--ppo.num-envs", "8", "--ppo.num-steps", "8", "--ppo.num-minibatches", "2",
+      "--ppo.num-eval-envs", "2", "--ppo.num-eval-steps", "8", "--ppo.eval-freq", "1000", "--ppo.threads", "2",
+      "--ppo.total-timesteps", "100000000", "--ppo.no-capture-video", "--ppo.exp-name", "int", "--runs-dir",
+      root.string()};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen(log.c_str(), "w", stdout) || !freopen(log.c_str(), "a", stderr)) _exit(126);
+    std::vector<char*> argv = {const_cast<char*>(S2R_BINARY)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(S2R_BINARY, argv.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  // Wait for a few finished iterations (charts/SPS rows), then Ctrl+C.
+  const fs::path csv = root / "int/metrics.csv";
+  auto iterations_logged = [&] {
+    int n = 0;
+    if (!fs::exists(csv)) return 0;
+    for (const auto& row : metrics::ReadCsvLog(csv.string())) n += row.tag == "charts/SPS";
+    return n;
+  };
+  for (int i = 0; i < 600 && iterations_logged() < 3; ++i) usleep(50'000);
+  ASSERT_GE(iterations_logged(), 3);
+  kill(pid, SIGINT);
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 300 && !exited; ++i) {  // within 15 s
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) usleep(50'000);
+  }
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  ASSERT_TRUE(exited) << "no exit within 15 s of SIGINT";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  std::ifstream in(log);
+  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(out.find("stopped at env step"), std::string::npos) << out;
+  EXPECT_NE(out.find("--resume-training --checkpoint"), std::string::npos) << out;
+  // The checkpoint it names holds the steps of the iterations it finished; nothing half-written is left.
+  std::string ckpt;
+  int64_t newest = -1;
+  for (const auto& e : fs::directory_iterator(root / "int")) {
+    const std::string name = e.path().filename().string();
+    EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
+    EXPECT_NE(name[0], '.') << "temporary file left: " << name;
+    if (e.path().extension() == ".pt") {
+      const CheckpointMeta m = ReadCheckpointMeta(e.path().string());
+      if (m.global_step > newest) newest = m.global_step, ckpt = e.path().string();
+    }
+  }
+  ASSERT_FALSE(ckpt.empty());
+  EXPECT_NE(out.find(ckpt), std::string::npos) << out;
+  EXPECT_GE(newest, 3 * 64);
+  EXPECT_EQ(newest % 64, 0);
+  const RunResult r = Sim2real("train --resume-training --checkpoint " + ckpt + " --ppo.total-timesteps " +
+                               std::to_string(newest + 128) + " --json --runs-dir " + root.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(LastJsonLine(r.out)["global_step"], newest + 128);
   fs::remove_all(root);
 }
 

@@ -17,6 +17,7 @@
 #include "app/sim_eval.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/stop_signal.h"
 #include "rl/device.h"
 #include "rl/policy.h"
 #include "rl/distill.h"
@@ -338,6 +339,7 @@ void RunTrain(TrainFlags& f) {
                static_cast<long long>(c.total_timesteps), static_cast<long long>(c.num_iterations),
                static_cast<long long>(c.batch_size), run_dir.c_str());
   if (resume && resume->fine_tune) c.resume_weights_only = true;
+  InstallStopSignals(SecondSignal::kExitNow);  // Ctrl+C: checkpoint and exit 130; a second one: at once
   const rl::TrainOutcome out =
       f.algo == "fpo"       ? rl::TrainFpo(c, config.dump(), run_dir, *envs, *eval_envs)
       : f.algo == "distill" ? rl::TrainDistill(c, f.distill.cfg, config.dump(), run_dir, *envs, *eval_envs)

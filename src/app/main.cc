@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every parse error is bad input: exit 2, as the README promises.
     return app.exit(e) == 0 ? 0 : 2;
+  } catch (const s2r::Interrupted& e) {
+    std::fprintf(stderr, "sim2real: %s\n", e.what());
+    return 130;
   } catch (const s2r::ConfigError& e) {
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
     return 2;

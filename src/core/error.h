@@ -20,6 +20,13 @@ class IoError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A long job stopped on request (Ctrl+C, SIGTERM) after winding down; the message says where to resume.
+// main() exits 130, as a shell reports SIGINT.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 namespace internal {
 [[noreturn]] void CheckFailed(const char* cond, const char* file, int line, const std::string& msg);
 }  // namespace internal

@@ -6,28 +6,18 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/stop_signal.h"
 #include "media/video_writer.h"
 
 namespace fs = std::filesystem;
 
 namespace s2r::deploy {
 
-namespace {
-std::atomic<bool> g_stop{false};
-extern "C" void OnStopSignal(int) { g_stop.store(true); }
-}  // namespace
-
-void InstallStopHandler() {
-  struct sigaction sa {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: a blocking read returns EINTR
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-bool StopRequested() { return g_stop.load(); }
-void RequestStop() { g_stop.store(true); }
-void ClearStop() { g_stop.store(false); }
+// A second Ctrl+C must not cut the return to rest short: it is a request like the first.
+void InstallStopHandler() { InstallStopSignals(SecondSignal::kKeepWaiting); }
+bool StopRequested() { return s2r::StopRequested(); }
+void RequestStop() { s2r::RequestStop(); }
+void ClearStop() { s2r::ClearStop(); }
 
 ReturnToRestGuard::ReturnToRestGuard(RealGraspCubeEnv& env, hw::So100Follower& robot, double timeout_s,
                                      std::function<void(const std::string&)> warn)

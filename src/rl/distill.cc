@@ -124,7 +124,9 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
     student->eval();
     const int64_t slot = (iteration - 1) % K;
     double action_error = 0, teacher_share = 0;
+    const int64_t step_at_start = run.global_step;
     for (int t = 0; t < T; ++t) {
+      if (run.StopRequested()) run.Stop(iteration - 1, step_at_start);  // abandons the rollout
       run.global_step += N;
       const auto o = run.Obs(envs.obs());
       const auto img = run.Image(envs.image());
@@ -189,6 +191,7 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
                      {{"distill_loss", minibatches ? loss_sum / minibatches : 0.0},
                       {"rollout_action_error", action_error}},
                      torch::Tensor(), torch::Tensor());
+    if (run.StopRequested()) run.Stop(iteration, run.global_step);  // after a finished update
   }
 
   // ---------------------------------------------------------------- final evaluation and checkpoint

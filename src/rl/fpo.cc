@@ -76,7 +76,9 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
     st.final_values.zero_();
     run.BeginRollout();
     agent->eval();
+    const int64_t step_at_start = run.global_step;
     for (int t = 0; t < T; ++t) {
+      if (run.StopRequested()) run.Stop(iteration - 1, step_at_start);  // abandons the rollout
       run.global_step += N;
       const auto o = run.Obs(envs.obs());
       const auto img = run.Image(envs.image());
@@ -181,6 +183,7 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
                 {"fpo_first_ratio_deviation", first_ratio_dev}};
     losses.push_back({"clipfrac", minibatches ? clipfrac_sum / minibatches : 0.0});
     run.EndIteration(iteration, rollout_time, update_time, losses, b_returns, b_values);
+    if (run.StopRequested()) run.Stop(iteration, run.global_step);  // after a finished update
   }
 
   // ---------------------------------------------------------------- final evaluation and checkpoint

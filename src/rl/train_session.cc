@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/stop_signal.h"
 #include "rl/checkpoint.h"
 #include "rl/compute_threads.h"
 #include "rl/device.h"
@@ -191,6 +192,23 @@ void TrainSession::RequireFinite(int64_t iteration, double loss, double grad_nor
                                  : "The last good checkpoint is " + last_checkpoint_ + ".")
     << " Try a lower --ppo.learning-rate or --ppo.max-grad-norm, or check --ppo.reward-scale.";
   throw TrainingDiverged(m.str());
+}
+
+bool TrainSession::StopRequested() const { return s2r::StopRequested(); }
+
+void TrainSession::Stop(int64_t iterations_done, int64_t step) {
+  global_step = step;
+  std::string where = "no checkpoint was written (--ppo.no-save-model)";
+  std::string resume;
+  if (cfg.save_model) {
+    SaveCheckpointAs("ckpt_" + std::to_string(iterations_done + 1) + ".pt", iterations_done);
+    where = "checkpoint " + last_checkpoint_;
+    resume = "; continue with: sim2real train --resume-training --checkpoint " + last_checkpoint_;
+  }
+  log.Flush();
+  bar_->Finish("stopped");
+  throw Interrupted("stopped at env step " + std::to_string(step) + " (" + std::to_string(iterations_done) +
+                    " of " + std::to_string(cfg.num_iterations) + " iterations done); " + where + resume);
 }
 
 bool TrainSession::EvalDue(int64_t iteration) const {

@@ -92,6 +92,14 @@ class TrainSession {
   // the last checkpoint written stays the last good one. terms: the loss terms to print.
   void RequireFinite(int64_t iteration, double loss, double grad_norm, const LossScalars& terms) const;
 
+  // Ctrl+C or SIGTERM (core/stop_signal.h) asks the run to stop: the loops check between rollout steps
+  // (abandoning the rollout) and after each update.
+  bool StopRequested() const;
+  // Winds the run down: the checkpoint of `iterations_done` iterations at env step `step`
+  // (ckpt_<iterations_done + 1>.pt, written atomically) and the logs flushed; then throws Interrupted naming
+  // the checkpoint and the command that resumes it.
+  [[noreturn]] void Stop(int64_t iterations_done, int64_t step);
+
   bool EvalDue(int64_t iteration) const;
   // act: device obs [n, D] and image -> actions [n, A] (clipped to [-1, 1] here). Logs eval/*, redraws
   // the plot, writes videos and, if save_checkpoint, ckpt_<iteration>.pt.
