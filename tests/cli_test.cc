@@ -11,8 +11,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <chrono>
+#include <memory>
+#include <thread>
 
 #include "cli_run.h"
 #include "media/image.h"
@@ -71,6 +75,107 @@ TEST(CliTest, NoSubcommandIsAnError) {
   const RunResult r = RunCli("", true);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("subcommand"));
+}
+
+// Every parse error exits 2 with one line that names the command and the flag; an unknown flag gets the
+// closest known one.
+TEST(CliTest, BadCommandLinesExitTwoNamingTheFlag) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"train --ppo.num-envz 3", "unknown flag --ppo.num-envz (did you mean --ppo.num-envs?)"},
+      {"train --ppo.num_envz=3", "did you mean --ppo.num-envs?"},
+      {"eval --checkpiont x.pt", "did you mean --checkpoint?"},
+      {"scripted --num-episode 2", "did you mean --num-episodes?"},
+      {"train --ppo.num-envs zero", "--ppo.num-envs"},
+      {"train --ppo.seed -1", "--ppo.seed"},
+      {"train --ppo.total-timesteps", "--ppo.total-timesteps"},
+      {"scripted --num-episodes 2 --num-episodes 3", "--num-episodes"},
+      {"frobnicate", "frobnicate"},
+      {"train --algo sac --dry-run", "--algo"},
+      {"motors scan", "--port"},
+      {"render --out frame.jpg", "--out frame.jpg: images are written as PNG"},
+  };
+  for (const auto& [args, named] : cases) {
+    const RunResult r = RunCli(args, true);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(named), std::string::npos) << args << "\n" << r.out;
+    std::string text = r.out;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    EXPECT_EQ(text.find('\n'), std::string::npos) << "one line: " << args << "\n" << r.out;
+  }
+}
+
+// A checkpoint that is missing, a folder, not a checkpoint, or a .pt renamed .onnx: exit 2 naming it.
+TEST(CliTest, BadCheckpointPathsExitTwoSayingWhatIsWrong) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("s2r_ckpt_paths_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "run");
+  std::ofstream(dir / "run/final_ckpt.pt") << "not really";
+  std::ofstream(dir / "run/ckpt_1.pt") << "not really";
+  std::ofstream(dir / "renamed.onnx") << std::string("PK\x03\x04rest of a zip", 20);
+  std::ofstream(dir / "text.pt") << "hello";
+  const std::string d = dir.string();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"eval --checkpoint " + d + "/missing.pt", "no such file"},
+      {"eval --checkpoint " + d + "/run", "is a folder; pass a checkpoint file in it (ckpt_1.pt, final_ckpt.pt)"},
+      {"eval --checkpoint " + d + "/renamed.onnx", "renamed .onnx, not an ONNX model"},
+      {"eval --checkpoint " + d + "/text.pt", "--checkpoint"},
+      {"export-onnx --checkpoint " + d + "/run", "is a folder"},
+      {"export-onnx --checkpoint " + d + "/text.pt", "--checkpoint"},
+      {"train --resume-training --checkpoint " + d + "/missing.pt", "no such file"},
+      {"train --resume-training --checkpoint " + d + "/text.pt", "--checkpoint"},
+  };
+  for (const auto& [args, msg] : cases) {
+    const RunResult r = RunCli(args, true);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(msg), std::string::npos) << args << "\n" << r.out;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// A virtual robot never takes over a link a live one serves, and never replaces a different calibration
+// file unless told to (then it keeps a .bak).
+TEST(CliTest, VirtualRobotKeepsOthersLinksAndCalibrations) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("s2r_vr_guard_" + std::to_string(::getpid()));
+  s2r::testing::VirtualArm arm(dir / "live");
+  ASSERT_TRUE(arm.ready());
+  const RunResult second = RunCli("virtual-robot --port-link " + arm.port() + " --duration 1", true);
+  EXPECT_EQ(second.exit_code, 2) << second.out;
+  EXPECT_NE(second.out.find("already links to /dev/pts/"), std::string::npos) << second.out;
+  EXPECT_TRUE(std::filesystem::is_symlink(arm.port())) << "the live robot's link was removed";
+
+  // Another calibration under the same id: refused, the file untouched.
+  const std::filesystem::path cal = dir / "cal";
+  std::filesystem::create_directories(cal);
+  std::string text;
+  {
+    std::ifstream in(arm.cal_dir() + "/vr.json");
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const size_t at = text.find("\"homing_offset\": ");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::string other = text;  // another homing offset for the first joint
+  other.replace(at + 17, text.find_first_of(",\n}", at + 17) - (at + 17), "1234");
+  std::ofstream(cal / "vr.json") << other;
+  const std::string write = "virtual-robot --port-link " + (dir / "port2").string() +
+                            " --write-calibration vr --calibration-dir " + cal.string() + " --duration 0.2";
+  const RunResult refused = RunCli(write, true);
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("already holds another calibration; pass --overwrite"), std::string::npos)
+      << refused.out;
+  auto read = [](const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(read(cal / "vr.json"), other);
+  const RunResult replaced = RunCli(write + " --overwrite", true);
+  EXPECT_EQ(replaced.exit_code, 0) << replaced.out;
+  EXPECT_EQ(read(cal / "vr.json.bak"), other);
+  EXPECT_EQ(read(cal / "vr.json"), text);
+  // The same calibration again: nothing to refuse, nothing rewritten.
+  const RunResult same = RunCli(write, true);
+  EXPECT_EQ(same.exit_code, 0) << same.out;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(CliTest, EnvsJsonDescribesGraspCube) {
@@ -413,8 +518,40 @@ TEST(CliTest, MotorsSetupIdRenumbersTheLoneMotor) {
   EXPECT_EQ(ParseJsonLine(scan.out)["motors"][0]["id"], 4);
   // A port that does not exist is named in the error.
   const RunResult bad = RunCli("motors read --port " + dir / "nothing", true);
-  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.out, HasSubstr(dir / "nothing"));
+  EXPECT_THAT(bad.out, HasSubstr("sim2real find-port"));
+}
+
+// find-port as LeRobot's: it lists the ports, waits for Enter, and names the one that disappeared (here a
+// virtual robot's pseudo-terminal link, stopped while find-port waits).
+TEST(CliTest, FindPortNamesThePortThatDisappears) {
+  TempDir dir;
+  const std::string pattern = dir / "tty?";
+  auto keep = std::make_unique<VirtualRobot>(dir / "ttyA", std::vector<std::string>{"1"});
+  auto gone = std::make_unique<VirtualRobot>(dir / "ttyB", std::vector<std::string>{"1"});
+  const RunResult list = RunCli("find-port --list --json --pattern '" + pattern + "'", false);
+  ASSERT_EQ(list.exit_code, 0) << list.out;
+  EXPECT_EQ(ParseJsonLine(list.out)["ports"], json::array({dir / "ttyA", dir / "ttyB"}));
+  std::string out;
+  std::thread finder([&] {
+    const std::string cmd = "(sleep 3; echo) | timeout 60 '" + std::string(S2R_BINARY) +
+                            "' find-port --json --pattern '" + pattern + "' 2>/dev/null";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    pclose(pipe);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  gone.reset();  // the robot stops and removes its link: "the cable is unplugged"
+  finder.join();
+  const json j = ParseJsonLine(out);
+  EXPECT_EQ(j["port"], dir / "ttyB") << out;
+  EXPECT_EQ(j["ports_after"], json::array({dir / "ttyA"})) << out;
+  const RunResult none = RunCli("find-port --pattern '" + dir / "nothing*" + "'", true);
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_THAT(none.out, HasSubstr("no serial port found"));
 }
 
 }  // namespace

@@ -6,6 +6,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
+#include <iterator>
+#include <functional>
+#include <chrono>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -22,6 +26,7 @@
 #include "core/error.h"
 #include "core/joint_controller.h"
 #include "core/joint_map.h"
+#include "core/progress.h"
 #include "core/rng.h"
 #include "core/so100_layout.h"
 #include "core/thread_pool.h"
@@ -45,6 +50,43 @@ std::array<float, kJ> Fill(float v) {
 
 // ---------------------------------------------------------------------------------------------
 // Joint controller
+
+// Off a terminal (a log file), progress is plain lines at most every interval, and one at the end if any
+// was written; a job shorter than the interval writes nothing.
+TEST(ProgressBarTest, WritesPeriodicLinesWhenStderrIsNotATerminal) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("s2r_progress_" + std::to_string(::getpid()))).string();
+  auto capture = [&](const std::function<void()>& body) {
+    std::fflush(stderr);
+    const int saved = ::dup(STDERR_FILENO);
+    FILE* f = std::fopen(path.c_str(), "w");
+    ::dup2(::fileno(f), STDERR_FILENO);
+    body();
+    std::fflush(stderr);
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    std::fclose(f);
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string every = capture([] {
+    s2r::ProgressBar bar(10, "job", "steps", std::chrono::seconds(0));
+    EXPECT_FALSE(bar.enabled());
+    bar.Update(5, "half");
+    bar.Finish("done");
+  });
+  EXPECT_NE(every.find("job: 5/10 steps (50%)"), std::string::npos) << every;
+  EXPECT_NE(every.find("; half\n"), std::string::npos) << every;
+  EXPECT_NE(every.find("job: 10/10 steps (100%)"), std::string::npos) << every;
+  EXPECT_EQ(every.find('\r'), std::string::npos) << "no terminal redraws in a log";
+  const std::string quiet = capture([] {
+    s2r::ProgressBar bar(10, "job", "steps", std::chrono::hours(1));
+    bar.Update(5);
+    bar.Finish();
+  });
+  EXPECT_EQ(quiet, "");
+  std::filesystem::remove(path);
+}
 
 TEST(ControllerSpecTest, MatchesSo100Limits) {
   const JointControllerSpec spec = so100::ControllerSpec();

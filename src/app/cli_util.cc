@@ -1,9 +1,14 @@
 #include "app/cli_util.h"
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "app/config_load.h"
+#include "core/error.h"
 #include "sim/env_registry.h"
 
 namespace s2r::app {
@@ -59,6 +64,69 @@ sim::GraspCubeConfig BuildEnvConfig(const EnvFlags& f) {
   cfg.obs_mode = sim::ParseObsMode(f.obs_mode, "--obs-mode");
   cfg.Validate(f.env_kwargs_json_path.empty() ? "built-in env settings" : f.env_kwargs_json_path);
   return cfg;
+}
+
+namespace {
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+std::string ClosestFlag(const CLI::App& cmd, const std::string& flag) {
+  std::string name = flag.substr(0, flag.find('='));
+  std::string best;
+  size_t best_d = name.size() / 3 + 1;
+  for (const CLI::Option* o : cmd.get_options()) {
+    std::vector<std::string> names = o->get_lnames();
+    for (const auto& f : o->get_fnames()) names.push_back(f);
+    for (const auto& n : names) {
+      const std::string candidate = "--" + n;
+      const size_t d = EditDistance(name, candidate);
+      if (d < best_d) best_d = d, best = candidate;
+    }
+  }
+  return best;
+}
+
+std::string ParseErrorLine(const CLI::App& app, const CLI::ParseError& e) {
+  const CLI::App* cmd = &app;
+  for (const CLI::App* sub : app.get_subcommands()) cmd = sub;  // the subcommand that was being parsed
+  const std::string who = cmd == &app ? "sim2real" : "sim2real " + cmd->get_name();
+  std::string msg = e.what();
+  for (char& c : msg)
+    if (c == '\n') c = ' ';
+  if (std::string(e.what()).find("not expected") != std::string::npos) {  // "...: 3 --ppo.num-envz"
+    const std::string text = e.what();
+    const size_t colon = text.find(": ");
+    std::istringstream words(colon == std::string::npos ? "" : text.substr(colon + 2));
+    for (std::string w; words >> w;) {
+      if (w.rfind("--", 0) != 0) continue;
+      const std::string unknown = w.substr(0, w.find('='));
+      const std::string close = ClosestFlag(*cmd, unknown);
+      msg = "unknown flag " + unknown + (close.empty() ? "" : " (did you mean " + close + "?)");
+      break;
+    }
+  }
+  return who + ": error: " + msg + "; see '" + who + " --help'";
+}
+
+void RequirePngPath(const std::string& path, const std::string& flag) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext != ".png")
+    throw ConfigError(flag + " " + path + ": images are written as PNG; name the file .png" +
+                      (ext == ".jpg" || ext == ".jpeg" ? " (JPEG is not written)" : ""));
 }
 
 int DefaultThreads() {

@@ -25,6 +25,16 @@ void AddEnvFlags(CLI::App* cmd, EnvFlags* flags, bool with_obs_mode);
 // Loads the JSON (if any) and applies the flag overrides.
 sim::GraspCubeConfig BuildEnvConfig(const EnvFlags& flags);
 
+// One line for a command-line error, naming the command and the flag; an unknown flag gets the closest
+// known one ("did you mean --ppo.num-envs?").
+std::string ParseErrorLine(const CLI::App& app, const CLI::ParseError& e);
+// The known flag closest to `flag` among `cmd`'s (edit distance at most a third of its length), or "".
+std::string ClosestFlag(const CLI::App& cmd, const std::string& flag);
+
+// The image writers write PNG: a path named otherwise (.jpg, none) is refused naming `flag`, instead of a
+// PNG under a name that says another format.
+void RequirePngPath(const std::string& path, const std::string& flag);
+
 // Default worker threads: the machine's cores.
 int DefaultThreads();
 

@@ -40,6 +40,7 @@ struct CaptureFlags {
 void RunCaptureBackground(const CaptureFlags& f) {
   const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
   if (f.out.empty()) throw ConfigError("--out: give the PNG to write, e.g. --out greenscreen.png");
+  RequirePngPath(f.out, "--out");
   const RobotConfig rc = LoadRealRobotConfig(f.real);
   const std::string spec = RealCameraSpec(f.real, rc);
   const std::string cam_what = f.real.camera.empty() ? "the robot config's camera" : "--camera";

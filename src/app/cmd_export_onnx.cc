@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/policy_loader.h"
 #include "core/error.h"
 #include "rl/onnx_export.h"
+#include "rl/policy.h"
 
 namespace s2r::app {
 
@@ -22,8 +24,14 @@ void AddExportOnnxCommand(CLI::App& app) {
   cmd->add_option("--out", out, "ONNX file to write (default: the checkpoint's path with .onnx)");
   cmd->add_flag("--json", json, "print one JSON object on stdout");
   cmd->callback([] {
-    if (!std::filesystem::exists(checkpoint))
-      throw ConfigError("--checkpoint " + checkpoint + ": no such file");
+    RequirePolicyFile(checkpoint);
+    if (std::filesystem::path(checkpoint).extension() == ".onnx")
+      throw ConfigError("--checkpoint " + checkpoint + ": already an ONNX model; pass the .pt checkpoint it came from");
+    try {
+      rl::ReadCheckpointMeta(checkpoint);
+    } catch (const IoError& e) {
+      throw ConfigError(std::string("--checkpoint: ") + e.what());
+    }
     const std::string path =
         out.empty() ? std::filesystem::path(checkpoint).replace_extension(".onnx").string() : out;
     if (std::filesystem::path(path).extension() != ".onnx")

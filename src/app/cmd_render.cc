@@ -30,6 +30,7 @@ std::string Sibling(const std::string& path, const std::string& suffix) {
 }
 
 void RunRender(const RenderFlags& f) {
+  RequirePngPath(f.out, "--out");
   sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
   sim::EnvMaker maker = sim::MakeGraspCube(cfg);
   auto base = maker.factory(f.seed, 0);

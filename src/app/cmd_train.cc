@@ -12,6 +12,7 @@
 
 #include "app/cli_util.h"
 #include "app/commands.h"
+#include "app/policy_loader.h"
 #include "app/ppo_flags.h"
 #include "app/sim_env_adapter.h"
 #include "app/sim_eval.h"
@@ -64,7 +65,13 @@ ResumePlan ApplyResume(TrainFlags& f) {
   rl::PpoConfig& c = f.ppo;
   if (f.checkpoint.empty()) f.checkpoint = c.checkpoint;
   if (f.checkpoint.empty()) throw ConfigError("--resume-training: needs --checkpoint PATH");
-  const rl::CheckpointMeta meta = rl::ReadCheckpointMeta(f.checkpoint);
+  RequirePolicyFile(f.checkpoint);
+  rl::CheckpointMeta meta;
+  try {
+    meta = rl::ReadCheckpointMeta(f.checkpoint);
+  } catch (const IoError& e) {
+    throw ConfigError(std::string("--checkpoint: ") + e.what() + "; --resume-training needs a .pt checkpoint");
+  }
   const std::string what = "--checkpoint " + f.checkpoint;
   nlohmann::json saved;
   try {

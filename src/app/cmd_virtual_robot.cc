@@ -5,6 +5,8 @@
 // scene control (placing the cube, in place of the human who resets the scene); and the LeRobot calibration
 // file that matches the virtual servos, so `eval --real` finds it by id.
 #include <chrono>
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -37,6 +39,7 @@ struct VirtualRobotFlags {
   std::string env_kwargs_json_path;
   std::string write_calibration;  // calibration id; empty: none written
   std::string calibration_dir;
+  bool overwrite = false;
   bool realistic_timing = false;
   uint64_t seed = 0;
   bool json = false;
@@ -48,7 +51,23 @@ struct DetachGuard {
   ~DetachGuard() { twin->DetachEmulator(); }
 };
 
+// A link that points at an open terminal belongs to a running virtual robot (a pseudo-terminal's slave
+// exists only while its master is open) or to a real device: never taken over. A dangling link (a robot that
+// died) is replaced by the emulator.
+void RequireFreePortLink(const std::string& link) {
+  struct stat lst {}, st {};
+  if (::lstat(link.c_str(), &lst) != 0 || !S_ISLNK(lst.st_mode)) return;
+  if (::stat(link.c_str(), &st) == 0 && S_ISCHR(st.st_mode)) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(link, ec);
+    throw ConfigError("--port-link " + link + ": already links to " + target.string() +
+                      ", a terminal that is open (another virtual robot serving it?); stop that one or choose "
+                      "another --port-link");
+  }
+}
+
 void RunVirtualRobot(const VirtualRobotFlags& f) {
+  RequireFreePortLink(f.port_link);
   g_stop = 0;
   if (f.robot != "so100" && f.robot != "so101")
     throw ConfigError("--robot: unknown robot '" + f.robot + "'; expected so100 or so101");
@@ -70,7 +89,27 @@ void RunVirtualRobot(const VirtualRobotFlags& f) {
     const std::optional<std::filesystem::path> dir =
         f.calibration_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(f.calibration_dir);
     calibration_path = hw::FollowerCalibrationPath(f.write_calibration, dir);
-    hw::WriteCalibrationFile(*calibration_path, calibration);
+    // A calibration file is a user's work (a real arm's, perhaps): never replaced unless asked, and then
+    // kept as .bak. The same calibration already there is left as it is.
+    std::error_code ec;
+    if (std::filesystem::exists(*calibration_path, ec)) {
+      bool same = false;
+      try {
+        same = hw::ReadCalibrationFile(*calibration_path) == calibration;
+      } catch (const ConfigError&) {
+      }
+      if (!same && !f.overwrite)
+        throw ConfigError("--write-calibration " + f.write_calibration + ": " + calibration_path->string() +
+                          " already holds another calibration; pass --overwrite to replace it (a copy is kept "
+                          "as .bak) or choose another id or --calibration-dir");
+      if (!same) {
+        std::filesystem::copy_file(*calibration_path, calibration_path->string() + ".bak",
+                                   std::filesystem::copy_options::overwrite_existing);
+        hw::WriteCalibrationFile(*calibration_path, calibration);
+      }
+    } else {
+      hw::WriteCalibrationFile(*calibration_path, calibration);
+    }
   }
 
   hw::feetech::EmulatorOptions opt;
@@ -155,6 +194,8 @@ void AddVirtualRobotCommand(CLI::App& app) {
                   "env_config.json of the scene (camera pose, spawn box, ...); default: built-in");
   cmd->add_option("--write-calibration", f.write_calibration,
                   "write the LeRobot calibration file of the virtual servos under this robot id");
+  cmd->add_flag("--overwrite", f.overwrite,
+                "with --write-calibration: replace a different calibration already in that file (kept as .bak)");
   cmd->add_option("--calibration-dir", f.calibration_dir,
                   "folder for --write-calibration (default: LeRobot's calibration folder)");
   cmd->add_flag("--realistic-timing", f.realistic_timing,

@@ -19,5 +19,6 @@ void AddCompareRunsCommand(CLI::App& app);
 void AddAlignCameraCommand(CLI::App& app);
 void AddCaptureBackgroundCommand(CLI::App& app);
 void AddExportOnnxCommand(CLI::App& app);
+void AddFindPortCommand(CLI::App& app);
 
 }  // namespace s2r::app

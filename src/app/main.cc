@@ -1,11 +1,13 @@
 // sim2real: one binary, one subcommand per job (`sim2real --help` lists them).
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <stdexcept>
 
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "core/error.h"
+#include "hw/serial_port.h"
 #include "rl/compute_threads.h"
 
 int main(int argc, char** argv) {
@@ -27,6 +29,7 @@ int main(int argc, char** argv) {
   s2r::app::AddExportOnnxCommand(app);
   s2r::app::AddAlignCameraCommand(app);
   s2r::app::AddCaptureBackgroundCommand(app);
+  s2r::app::AddFindPortCommand(app);
   s2r::app::AddBenchCommand(app);
 
   // Every command that runs a policy computes on all cores, with OpenBLAS kept to one thread beneath
@@ -34,19 +37,37 @@ int main(int argc, char** argv) {
   s2r::rl::SetComputeThreads(s2r::app::DefaultThreads());
 
   std::vector<std::string> args = s2r::app::NormalizeArgs(argc, argv);
+  if (args.size() > 1 && !args[1].empty() && args[1][0] != '-') {  // an unknown command, named
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) known |= sub->get_name() == args[1];
+    if (!known) {
+      std::fprintf(stderr, "sim2real: error: unknown command '%s'; 'sim2real --help' lists the commands\n",
+                   args[1].c_str());
+      return 2;
+    }
+  }
   std::vector<char*> cargs;
   for (auto& a : args) cargs.push_back(a.data());
   try {
     app.parse(static_cast<int>(cargs.size()), cargs.data());
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; every parse error is bad input: exit 2, as the README promises.
-    return app.exit(e) == 0 ? 0 : 2;
+    // --help and --version exit 0; every parse error is bad input: one line naming the flag, exit 2.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "%s\n", s2r::app::ParseErrorLine(app, e).c_str());
+    return 2;
   } catch (const s2r::Interrupted& e) {
     std::fprintf(stderr, "sim2real: %s\n", e.what());
     return 130;
   } catch (const s2r::ConfigError& e) {
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
     return 2;
+  } catch (const s2r::hw::SerialError& e) {
+    if (e.error_code() == ENOENT || e.error_code() == ENOTDIR) {  // a port that is not there: bad input
+      std::fprintf(stderr, "sim2real: error: %s; `sim2real find-port` lists the serial ports\n", e.what());
+      return 2;
+    }
+    std::fprintf(stderr, "sim2real: error: %s\n", e.what());
+    return 1;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
     return 2;

@@ -40,7 +40,7 @@ PolicyBenchResult BenchPolicy(const std::string& checkpoint, std::string onnx_pa
     }
   } cleanup{temp};
   auto torch_policy = LoadAnyPolicy(checkpoint, 1);
-  auto onnx_policy = LoadAnyPolicy(onnx_path, 1);
+  auto onnx_policy = LoadAnyPolicy(onnx_path, 1, "--onnx");
   const auto& m = torch_policy->meta();
   PolicyBenchResult r;
   r.algo = m.algo;

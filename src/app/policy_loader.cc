@@ -1,14 +1,54 @@
 #include "app/policy_loader.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <vector>
 
+#include "core/error.h"
 #include "deploy/onnx_policy.h"
+
+namespace fs = std::filesystem;
 
 namespace s2r::app {
 
-std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed) {
-  if (std::filesystem::path(path).extension() == ".onnx") return deploy::LoadOnnxPolicy(path, seed);
-  return rl::LoadPolicy(path);
+namespace {
+// libtorch checkpoints are zip archives: they start with the local file header "PK\3\4".
+bool LooksLikeZip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[4] = {};
+  in.read(head, 4);
+  return in.gcount() == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+}
+}  // namespace
+
+void RequirePolicyFile(const std::string& path, const std::string& flag) {
+  const std::string what = flag + " " + path;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<std::string> found;
+    for (const auto& e : fs::directory_iterator(path, ec))
+      if (e.path().extension() == ".pt" || e.path().extension() == ".onnx") found.push_back(e.path().filename());
+    std::sort(found.begin(), found.end());
+    std::string list;
+    for (const auto& f : found) list += (list.empty() ? "" : ", ") + f;
+    throw ConfigError(what + ": is a folder; pass a checkpoint file in it" +
+                      (found.empty() ? std::string(" (it holds no .pt or .onnx file)") : " (" + list + ")"));
+  }
+  if (!fs::exists(path, ec)) throw ConfigError(what + ": no such file (expected a .pt checkpoint or an .onnx export)");
+  if (fs::path(path).extension() == ".onnx" && LooksLikeZip(path))
+    throw ConfigError(what + ": is a libtorch checkpoint (.pt) renamed .onnx, not an ONNX model; export one with "
+                             "`sim2real export-onnx --checkpoint X.pt`");
+}
+
+std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed, const std::string& flag) {
+  RequirePolicyFile(path, flag);
+  try {
+    if (fs::path(path).extension() == ".onnx") return deploy::LoadOnnxPolicy(path, seed);
+    return rl::LoadPolicy(path);
+  } catch (const IoError& e) {  // an unreadable or foreign file is bad input: exit 2, naming the flag
+    throw ConfigError(flag + ": " + e.what());
+  }
 }
 
 }  // namespace s2r::app

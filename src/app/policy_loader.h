@@ -10,6 +10,11 @@
 
 namespace s2r::app {
 
-std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed);
+// Throws ConfigError naming `flag` when `path` is missing, a folder (listing the checkpoints in it), a file
+// that is not a sim2real checkpoint or ONNX export, or a .pt checkpoint renamed .onnx.
+std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed,
+                                          const std::string& flag = "--checkpoint");
+// The same checks on the path alone, before anything is loaded.
+void RequirePolicyFile(const std::string& path, const std::string& flag = "--checkpoint");
 
 }  // namespace s2r::app

@@ -13,6 +13,7 @@
 #include "app/policy_loader.h"
 #include "app/sim_env_adapter.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "sim/env_registry.h"
 
 namespace fs = std::filesystem;
@@ -55,8 +56,11 @@ SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id
   if (!opt.trace_csv.empty())
     trace = std::make_unique<EvalTrace>(envs.venv().spec().obs_names, envs.action_dim(), n);
   int step = 0, round = 0;
+  ProgressBar bar(static_cast<int64_t>(rounds) * envs.max_episode_steps(), "eval", "steps");
+  int64_t steps_done = 0;
   auto act = [&](const float* o, const uint8_t* img, float* a) {
     policy->Act(o, img, n, opt.deterministic, a);
+    bar.Update(++steps_done, "round " + std::to_string(round + 1) + " of " + std::to_string(rounds));
     if (!trace) return;
     trace->FinishStep(envs.reward(), envs.success());  // the previous step's rows, now that it has run
     trace->AddStep(round, step++, o, a);
@@ -78,6 +82,7 @@ SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id
     len += s.episode_len * s.episodes, rew += s.reward * s.episodes;
     episodes += s.episodes;
   }
+  bar.Finish();
   if (trace) trace->Write(opt.trace_csv);
   r.stats.episodes = episodes;
   r.stats.success_once = once / episodes;

@@ -7,21 +7,30 @@
 
 namespace s2r {
 
-ProgressBar::ProgressBar(int64_t total, std::string label, std::string unit)
+ProgressBar::ProgressBar(int64_t total, std::string label, std::string unit,
+                         std::chrono::steady_clock::duration line_interval)
     : total_(std::max<int64_t>(1, total)),
       label_(std::move(label)),
       unit_(std::move(unit)),
       enabled_(isatty(STDERR_FILENO) != 0),
+      line_interval_(line_interval),
       start_(std::chrono::steady_clock::now()),
-      last_draw_(start_ - std::chrono::seconds(1)) {}
+      last_draw_(start_ - std::chrono::seconds(1)),
+      last_line_(start_) {}
 
 ProgressBar::~ProgressBar() {
   if (!finished_) Finish();
 }
 
 void ProgressBar::Update(int64_t done, const std::string& status) {
-  if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
+  if (!enabled_) {
+    if (now - last_line_ >= line_interval_) {
+      last_line_ = now;
+      Line(done, status);
+    }
+    return;
+  }
   if (now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;
   last_draw_ = now;
   Draw(done, status);
@@ -30,9 +39,24 @@ void ProgressBar::Update(int64_t done, const std::string& status) {
 void ProgressBar::Finish(const std::string& status) {
   if (finished_) return;
   finished_ = true;
-  if (!enabled_) return;
+  if (!enabled_) {
+    if (lines_written_) Line(total_, status);
+    return;
+  }
   Draw(total_, status);
   std::fputc('\n', stderr);
+}
+
+void ProgressBar::Line(int64_t done, const std::string& status) {
+  lines_written_ = true;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
+  const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
+  std::fprintf(stderr, "%s: %lld/%lld %s (%.0f%%), %.1f %s/s, %.0f s elapsed, ETA %.0f s%s%s\n", label_.c_str(),
+               static_cast<long long>(done), static_cast<long long>(total_), unit_.c_str(),
+               100.0 * static_cast<double>(done) / static_cast<double>(total_), rate, unit_.c_str(), secs, eta,
+               status.empty() ? "" : "; ", status.c_str());
+  std::fflush(stderr);
 }
 
 void ProgressBar::Draw(int64_t done, const std::string& status) {
