@@ -7,15 +7,15 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <chrono>
-#include <memory>
 #include <thread>
 
 #include "cli_run.h"
@@ -116,7 +116,8 @@ TEST(CliTest, BadCheckpointPathsExitTwoSayingWhatIsWrong) {
   const std::string d = dir.string();
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"eval --checkpoint " + d + "/missing.pt", "no such file"},
-      {"eval --checkpoint " + d + "/run", "is a folder; pass a checkpoint file in it (ckpt_1.pt, final_ckpt.pt)"},
+      {"eval --checkpoint " + d + "/run",
+       "is a folder; pass a checkpoint file in it (ckpt_1.pt, final_ckpt.pt)"},
       {"eval --checkpoint " + d + "/renamed.onnx", "renamed .onnx, not an ONNX model"},
       {"eval --checkpoint " + d + "/text.pt", "--checkpoint"},
       {"export-onnx --checkpoint " + d + "/run", "is a folder"},

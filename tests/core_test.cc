@@ -6,14 +6,14 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstdio>
-#include <iterator>
-#include <functional>
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <sstream>

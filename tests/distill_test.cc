@@ -1,13 +1,15 @@
 // Distillation (DAgger): the label is the teacher's clipped deterministic action (a hand-set network),
 // the beta schedule and mix, and a state teacher -> rgb student run through the binary that writes every
 // artefact, evaluates, exports to ONNX, resumes and is fine-tuned by PPO; bad teachers are refused.
+#include "rl/distill.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <array>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -15,7 +17,6 @@
 #include "core/error.h"
 #include "rl/agent.h"
 #include "rl/checkpoint.h"
-#include "rl/distill.h"
 #include "rl/policy.h"
 #include "train_cli.h"
 
@@ -105,9 +106,11 @@ TEST(DistillCliTest, StateTeacherToRgbStudentEndToEnd) {
   const std::string dir = " --runs-dir " + root.string();
   // The teacher: a tiny state PPO run (what it learned does not matter here).
   const RunResult t = Sim2real(
-      "train --obs-mode state --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 "
+      "train --obs-mode state --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs "
+      "1 "
       "--ppo.num-eval-envs 2 --ppo.num-eval-steps 8 --ppo.total-timesteps 128 --ppo.threads 2 "
-      "--ppo.no-capture-video --ppo.exp-name teacher --json" + dir);
+      "--ppo.no-capture-video --ppo.exp-name teacher --json" +
+      dir);
   ASSERT_EQ(t.exit_code, 0) << t.out;
   const std::string teacher = (root / "teacher/final_ckpt.pt").string();
 
@@ -116,7 +119,8 @@ TEST(DistillCliTest, StateTeacherToRgbStudentEndToEnd) {
   std::ofstream(env_json) << R"({"sensor_configs": {"width": 40, "height": 40}})";
   const std::string student_flags =
       " --env-kwargs-json-path " + env_json.string() +
-      " --ppo.num-envs 4 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.num-eval-envs 2 --ppo.num-eval-steps 8 "
+      " --ppo.num-envs 4 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.num-eval-envs 2 "
+      "--ppo.num-eval-steps 8 "
       "--ppo.eval-freq 2 --ppo.threads 2 --distill.buffer-size 2 --distill.augment-shift 2";
   const RunResult s = Sim2real("train --algo distill --teacher " + teacher + student_flags +
                                " --ppo.total-timesteps 96 --ppo.exp-name student --json" + dir);
@@ -151,8 +155,8 @@ TEST(DistillCliTest, StateTeacherToRgbStudentEndToEnd) {
   EXPECT_EQ(LastJsonLine(e.out)["obs_mode"], "rgb");
 
   // It exports to ONNX like any rgb policy.
-  const RunResult x = Sim2real("export-onnx --checkpoint " + student + " --out " + (root / "s.onnx").string() +
-                               " --json");
+  const RunResult x =
+      Sim2real("export-onnx --checkpoint " + student + " --out " + (root / "s.onnx").string() + " --json");
   ASSERT_EQ(x.exit_code, 0) << x.out;
   EXPECT_TRUE(fs::exists(root / "s.onnx"));
 

@@ -385,12 +385,13 @@ TEST(FpoCliTest, ShortRunWritesEveryArtefactKeepsTheFirstRatioAtOneEvaluatesAndR
   EXPECT_EQ(LastJsonLine(e.out)["episodes"], 2);
 
   // Resume continues the step counter; PPO refuses to resume an FPO checkpoint.
-  // It resumes with the remedies' flags on (stored clipped actions, per-sample ratios, ASPO, self-fit; changes
-  // of the run, so allowed explicitly): the first ratio of every update must still be exactly 1.
-  const auto r = Sim2real("train --resume-training --checkpoint " + (root / "fpo/final_ckpt.pt").string() +
-                          " --resume-allow-changes --ppo.total-timesteps 1280 --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio "
-                          "--ppo.fpo-aspo --ppo.fpo-cfm-coef 0.1" +
-                          common);
+  // It resumes with the remedies' flags on (stored clipped actions, per-sample ratios, ASPO, self-fit;
+  // changes of the run, so allowed explicitly): the first ratio of every update must still be exactly 1.
+  const auto r = Sim2real(
+      "train --resume-training --checkpoint " + (root / "fpo/final_ckpt.pt").string() +
+      " --resume-allow-changes --ppo.total-timesteps 1280 --ppo.fpo-store-clipped --ppo.fpo-per-sample-ratio "
+      "--ppo.fpo-aspo --ppo.fpo-cfm-coef 0.1" +
+      common);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   int resumed_first = 0;
   for (const auto& row : metrics::ReadCsvLog((root / "fpo/metrics.csv").string()))

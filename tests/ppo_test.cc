@@ -287,7 +287,6 @@ void ExpectTraceMatchesEval(const fs::path& path, int envs, int steps, double me
   EXPECT_NEAR(mean, mean_return, 1e-5 * steps);
 }
 
-
 // Hyperparameters that cannot train are refused before anything starts, naming the flag (exit 2).
 TEST(TrainCliTest, BadHyperparametersAreRefusedNamingTheFlag) {
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -311,8 +310,9 @@ TEST(TrainCliTest, BadHyperparametersAreRefusedNamingTheFlag) {
     EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.out;
     EXPECT_NE(r.out.find(named), std::string::npos) << flags << "\n" << r.out;
   }
-  const RunResult mb = Sim2real("train --obs-mode state --dry-run --ppo.num-envs 4 --ppo.num-steps 10 "
-                                "--ppo.num-minibatches 32");
+  const RunResult mb = Sim2real(
+      "train --obs-mode state --dry-run --ppo.num-envs 4 --ppo.num-steps 10 "
+      "--ppo.num-minibatches 32");
   EXPECT_NE(mb.out.find("num_envs 4 x num_steps 10 = 40 steps in 32 minibatches leaves 1"), std::string::npos)
       << mb.out;
 }
@@ -322,9 +322,11 @@ TEST(TrainCliTest, BadHyperparametersAreRefusedNamingTheFlag) {
 TEST(TrainCliTest, NonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint) {
   const fs::path root = fs::temp_directory_path() / ("s2r_nan_test_" + std::to_string(getpid()));
   const RunResult r = Sim2real(
-      "train --obs-mode state --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 "
+      "train --obs-mode state --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs "
+      "1 "
       "--ppo.num-eval-envs 2 --ppo.num-eval-steps 8 --ppo.total-timesteps 640 --ppo.threads 2 "
-      "--ppo.no-capture-video --ppo.reward-scale 1e38 --ppo.exp-name nan --runs-dir " + root.string());
+      "--ppo.no-capture-video --ppo.reward-scale 1e38 --ppo.exp-name nan --runs-dir " +
+      root.string());
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("became NaN at iteration 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("value_loss"), std::string::npos) << r.out;
@@ -336,8 +338,8 @@ TEST(TrainCliTest, NonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint) {
 
 // The scalars TensorBoard shows for a run folder (tests/tools/read_tfevents.py applies its purge rule).
 std::vector<json> TensorBoardView(const fs::path& run) {
-  const std::string cmd = "python3 '" + std::string(S2R_SOURCE_DIR) + "/tests/tools/read_tfevents.py' --run '" +
-                          run.string() + "'";
+  const std::string cmd = "python3 '" + std::string(S2R_SOURCE_DIR) +
+                          "/tests/tools/read_tfevents.py' --run '" + run.string() + "'";
   std::vector<json> out;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return out;
@@ -359,9 +361,11 @@ TEST(TrainCliTest, ResumeKeepsTheRunsSettingsAndLogsEachStepOnce) {
   const fs::path root = fs::temp_directory_path() / ("s2r_resume_test_" + std::to_string(getpid()));
   const std::string dir = " --runs-dir " + root.string();
   const RunResult first = Sim2real(
-      "train --obs-mode state --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 "
+      "train --obs-mode state --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs "
+      "1 "
       "--ppo.num-eval-envs 2 --ppo.num-eval-steps 8 --ppo.eval-freq 2 --ppo.threads 2 --ppo.seed 3 "
-      "--ppo.total-timesteps 640 --ppo.no-capture-video --ppo.exp-name rs --json" + dir);
+      "--ppo.total-timesteps 640 --ppo.no-capture-video --ppo.exp-name rs --json" +
+      dir);
   ASSERT_EQ(first.exit_code, 0) << first.out;
   const std::string ckpt = (root / "rs/final_ckpt.pt").string();
 
@@ -411,7 +415,8 @@ TEST(TrainCliTest, ResumeKeepsTheRunsSettingsAndLogsEachStepOnce) {
   EXPECT_EQ(seen.count({256, "eval/success_once"}), 1u);
   EXPECT_EQ(seen.count({320, "charts/SPS"}), 1u);
   std::map<std::pair<int64_t, std::string>, int> tb;
-  for (const json& e : TensorBoardView(root / "rs")) ++tb[{e["step"].get<int64_t>(), e["tag"].get<std::string>()}];
+  for (const json& e : TensorBoardView(root / "rs"))
+    ++tb[{e["step"].get<int64_t>(), e["tag"].get<std::string>()}];
   EXPECT_EQ(tb[std::make_pair(int64_t{320}, std::string("charts/SPS"))], 1);
   EXPECT_EQ(tb[std::make_pair(int64_t{1280}, std::string("eval/success_once"))], 1);
   for (const auto& [key, count] : tb) {
@@ -428,11 +433,30 @@ TEST(TrainCliTest, SigintStopsWithACheckpointAtTheStepReachedAndResumes) {
   const fs::path root = fs::temp_directory_path() / ("s2r_sigint_test_" + std::to_string(getpid()));
   fs::create_directories(root);
   const fs::path log = root / "train.log";
-  const std::vector<std::string> args = {
-      "train", "--obs-mode", "state", "--ppo.num-envs", "8", "--ppo.num-steps", "8", "--ppo.num-minibatches", "2",
-      "--ppo.num-eval-envs", "2", "--ppo.num-eval-steps", "8", "--ppo.eval-freq", "1000", "--ppo.threads", "2",
-      "--ppo.total-timesteps", "100000000", "--ppo.no-capture-video", "--ppo.exp-name", "int", "--runs-dir",
-      root.string()};
+  const std::vector<std::string> args = {"train",
+                                         "--obs-mode",
+                                         "state",
+                                         "--ppo.num-envs",
+                                         "8",
+                                         "--ppo.num-steps",
+                                         "8",
+                                         "--ppo.num-minibatches",
+                                         "2",
+                                         "--ppo.num-eval-envs",
+                                         "2",
+                                         "--ppo.num-eval-steps",
+                                         "8",
+                                         "--ppo.eval-freq",
+                                         "1000",
+                                         "--ppo.threads",
+                                         "2",
+                                         "--ppo.total-timesteps",
+                                         "100000000",
+                                         "--ppo.no-capture-video",
+                                         "--ppo.exp-name",
+                                         "int",
+                                         "--runs-dir",
+                                         root.string()};
   const pid_t pid = fork();
   if (pid == 0) {
     if (!freopen(log.c_str(), "w", stdout) || !freopen(log.c_str(), "a", stderr)) _exit(126);

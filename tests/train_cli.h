@@ -50,8 +50,8 @@ inline void ExpectRunArtefacts(const std::filesystem::path& run, bool with_video
                                    "charts/SPS",        "time/rollout_time",   "time/update_time",
                                    "time/eval_time"};
   if (rl_losses)
-    want.insert(want.end(), {"losses/value_loss", "losses/policy_loss", "losses/old_approx_kl", "losses/approx_kl",
-                             "losses/clipfrac", "losses/explained_variance"});
+    want.insert(want.end(), {"losses/value_loss", "losses/policy_loss", "losses/old_approx_kl",
+                             "losses/approx_kl", "losses/clipfrac", "losses/explained_variance"});
   want.insert(want.end(), extra_tags.begin(), extra_tags.end());
   for (const auto& tag : want) EXPECT_TRUE(tags.count(tag)) << tag;
   if (with_video) {

@@ -26,7 +26,8 @@ void AddExportOnnxCommand(CLI::App& app) {
   cmd->callback([] {
     RequirePolicyFile(checkpoint);
     if (std::filesystem::path(checkpoint).extension() == ".onnx")
-      throw ConfigError("--checkpoint " + checkpoint + ": already an ONNX model; pass the .pt checkpoint it came from");
+      throw ConfigError("--checkpoint " + checkpoint +
+                        ": already an ONNX model; pass the .pt checkpoint it came from");
     try {
       rl::ReadCheckpointMeta(checkpoint);
     } catch (const IoError& e) {

@@ -65,10 +65,11 @@ void RunFindPort(const FindPortFlags& f) {
   std::vector<std::string> gone;
   std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(gone));
   if (f.json) {
-    std::cout << nlohmann::json({{"ports_before", list_json(before)},
-                                 {"ports_after", list_json(after)},
-                                 {"port", gone.size() == 1 ? nlohmann::json(gone.front()) : nlohmann::json(nullptr)},
-                                 {"disappeared", list_json(gone)}})
+    std::cout << nlohmann::json(
+                     {{"ports_before", list_json(before)},
+                      {"ports_after", list_json(after)},
+                      {"port", gone.size() == 1 ? nlohmann::json(gone.front()) : nlohmann::json(nullptr)},
+                      {"disappeared", list_json(gone)}})
                      .dump()
               << "\n";
   }
@@ -81,9 +82,10 @@ void RunFindPort(const FindPortFlags& f) {
     throw IoError("find-port: several ports disappeared (" + names + "); unplug only the arm's cable");
   }
   if (!f.json)
-    std::printf("The port of this arm is %s\nReconnect the USB cable. Pass it as --port %s (or \"port\" in the "
-                "robot config).\n",
-                gone.front().c_str(), gone.front().c_str());
+    std::printf(
+        "The port of this arm is %s\nReconnect the USB cable. Pass it as --port %s (or \"port\" in the "
+        "robot config).\n",
+        gone.front().c_str(), gone.front().c_str());
 }
 
 }  // namespace
@@ -91,10 +93,12 @@ void RunFindPort(const FindPortFlags& f) {
 void AddFindPortCommand(CLI::App& app) {
   static FindPortFlags f;
   auto* cmd = app.add_subcommand(
-      "find-port", "Find the arm's serial port: unplug its USB cable when asked, and the port that disappears "
-                   "is named (LeRobot's lerobot-find-port)");
+      "find-port",
+      "Find the arm's serial port: unplug its USB cable when asked, and the port that disappears "
+      "is named (LeRobot's lerobot-find-port)");
   cmd->add_flag("--list", f.list, "only list the serial ports, without asking to unplug anything");
-  cmd->add_option("--pattern", f.patterns, "glob of serial port paths to watch (repeatable)")->capture_default_str();
+  cmd->add_option("--pattern", f.patterns, "glob of serial port paths to watch (repeatable)")
+      ->capture_default_str();
   cmd->add_flag("--json", f.json, "print the result as one JSON line");
   cmd->callback([] { RunFindPort(f); });
 }

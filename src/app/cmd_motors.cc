@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "hw/feetech/bus.h"
 #include "hw/feetech/control_table.h"
 
@@ -36,7 +37,17 @@ std::map<int, std::map<int, int>> ScanPort(const MotorsFlags& f) {
   const std::vector<int> bauds =
       f.bauds.empty() ? std::vector<int>(hw::feetech::kScanBauds.begin(), hw::feetech::kScanBauds.end())
                       : f.bauds;
-  return FeetechBus::Scan(f.port, bauds, Options(f));
+  // One rate at a time, for the progress bar (a scan of every rate takes seconds).
+  std::map<int, std::map<int, int>> found;
+  ProgressBar bar(static_cast<int64_t>(bauds.size()), "motors scan", "bauds");
+  int64_t done = 0;
+  for (int baud : bauds) {
+    for (auto& [b, ids] : FeetechBus::Scan(f.port, std::span<const int>(&baud, 1), Options(f)))
+      found[b] = std::move(ids);
+    bar.Update(++done, std::to_string(baud) + " bps");
+  }
+  bar.Finish();
+  return found;
 }
 
 void RunScan(const MotorsFlags& f) {

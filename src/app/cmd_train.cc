@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
-#include <nlohmann/json.hpp>
 
 #include "app/cli_util.h"
 #include "app/commands.h"
@@ -20,8 +20,8 @@
 #include "core/error.h"
 #include "core/stop_signal.h"
 #include "rl/device.h"
-#include "rl/policy.h"
 #include "rl/distill.h"
+#include "rl/policy.h"
 #include "rl/train.h"
 #include "sim/env_registry.h"
 
@@ -52,9 +52,9 @@ bool Given(const TrainFlags& f, const std::string& flag) {
 
 // What a resume took from its checkpoint and what the command line changed.
 struct ResumePlan {
-  std::string checkpoint_run_dir;  // the folder the checkpoint is in
-  int64_t step = 0, iteration = 0;  // where it continues from
-  bool fine_tune = false;           // a distilled student continued with PPO
+  std::string checkpoint_run_dir;      // the folder the checkpoint is in
+  int64_t step = 0, iteration = 0;     // where it continues from
+  bool fine_tune = false;              // a distilled student continued with PPO
   std::vector<std::string> overrides;  // "total_timesteps 4000 -> 8000"
 };
 
@@ -70,7 +70,8 @@ ResumePlan ApplyResume(TrainFlags& f) {
   try {
     meta = rl::ReadCheckpointMeta(f.checkpoint);
   } catch (const IoError& e) {
-    throw ConfigError(std::string("--checkpoint: ") + e.what() + "; --resume-training needs a .pt checkpoint");
+    throw ConfigError(std::string("--checkpoint: ") + e.what() +
+                      "; --resume-training needs a .pt checkpoint");
   }
   const std::string what = "--checkpoint " + f.checkpoint;
   nlohmann::json saved;
@@ -87,8 +88,9 @@ ResumePlan ApplyResume(TrainFlags& f) {
   const std::string saved_algo = saved.value("algo", meta.algo);
   const bool fine_tune = Given(f, "--algo") && saved_algo == "distill" && f.algo == "ppo";
   if (Given(f, "--algo") && f.algo != saved_algo && !fine_tune)
-    throw ConfigError("--algo: " + what + " was trained with --algo " + saved_algo + "; resume it with --algo " +
-                      saved_algo + (saved_algo == "distill" ? " (or fine-tune the student with --algo ppo)" : ""));
+    throw ConfigError("--algo: " + what + " was trained with --algo " + saved_algo +
+                      "; resume it with --algo " + saved_algo +
+                      (saved_algo == "distill" ? " (or fine-tune the student with --algo ppo)" : ""));
   if (Given(f, "--env-id") || Given(f, "--obs-mode"))
     RequireCompatible(meta, f.env.env_id, Given(f, "--obs-mode") ? f.env.obs_mode : "", what);
   f.env.env_id = meta.env_id;
@@ -119,7 +121,8 @@ ResumePlan ApplyResume(TrainFlags& f) {
     f.env.env_kwargs_json_path = saved_env_json;
   const std::string saved_mjcf = saved.value("robot_mjcf", std::string());
   if (Given(f, "--robot-mjcf") && f.env.robot_mjcf != saved_mjcf)
-    change("--robot-mjcf", OnResume::kChangesRun, "'" + saved_mjcf + "'", "'" + f.env.robot_mjcf + "'", [] {});
+    change("--robot-mjcf", OnResume::kChangesRun, "'" + saved_mjcf + "'", "'" + f.env.robot_mjcf + "'",
+           [] {});
   else
     f.env.robot_mjcf = saved_mjcf;
   if (Given(f, "--control-mode") && f.env.control_mode != resumed.control_mode)
@@ -130,7 +133,8 @@ ResumePlan ApplyResume(TrainFlags& f) {
   const auto resumed_fields = PpoFields(&resumed), given_fields = PpoFields(&c);
   for (const FieldChange& d : DiffFields(resumed_fields, given_fields, was_given)) {
     if (d.on_resume == OnResume::kNotCarried) continue;
-    change("--ppo." + d.name, d.on_resume, d.from, d.to, [&] { CopyField(d.name, given_fields, resumed_fields); });
+    change("--ppo." + d.name, d.on_resume, d.from, d.to,
+           [&] { CopyField(d.name, given_fields, resumed_fields); });
   }
   if (fine_tune) {
     plan.overrides.push_back("algo distill -> ppo (PPO fine-tunes the distilled student; a fresh optimizer)");
@@ -209,8 +213,9 @@ std::unique_ptr<VecEnvAdapter> MakeEnvs(const sim::GraspCubeConfig& cfg, const s
 // naming --teacher.
 void RequireTeacher(const std::string& teacher, const std::string& env_id) {
   if (teacher.empty())
-    throw ConfigError("--teacher: --algo distill needs a state-observation checkpoint to learn from "
-                      "(e.g. runs/<state run>/final_ckpt.pt)");
+    throw ConfigError(
+        "--teacher: --algo distill needs a state-observation checkpoint to learn from "
+        "(e.g. runs/<state run>/final_ckpt.pt)");
   std::error_code ec;
   if (fs::is_directory(teacher, ec))
     throw ConfigError("--teacher " + teacher + ": is a folder; pass a checkpoint file in it (final_ckpt.pt)");
@@ -218,7 +223,8 @@ void RequireTeacher(const std::string& teacher, const std::string& env_id) {
   try {
     m = rl::ReadCheckpointMeta(teacher);
   } catch (const IoError& e) {
-    throw ConfigError(std::string("--teacher: ") + e.what() + "; expected a state-observation .pt checkpoint");
+    throw ConfigError(std::string("--teacher: ") + e.what() +
+                      "; expected a state-observation .pt checkpoint");
   }
   if (m.obs_mode != "state")
     throw ConfigError("--teacher " + teacher + ": a " + m.obs_mode +
@@ -243,8 +249,9 @@ void RunTrain(TrainFlags& f) {
   if (f.algo == "distill") {
     FinishDistillFlags(&f.distill);
     if (f.env.obs_mode != "rgb")
-      throw ConfigError("--obs-mode " + f.env.obs_mode +
-                        ": --algo distill trains an rgb student (the teacher sees the state); use --obs-mode rgb");
+      throw ConfigError(
+          "--obs-mode " + f.env.obs_mode +
+          ": --algo distill trains an rgb student (the teacher sees the state); use --obs-mode rgb");
     RequireTeacher(f.teacher, f.env.env_id);
     f.distill.cfg.teacher = f.teacher;
   }
@@ -274,14 +281,15 @@ void RunTrain(TrainFlags& f) {
   const sim::GraspCubeConfig env_cfg = BuildEnvConfig(f.env);
 
   if (f.dry_run) {  // the resolved configuration, without building envs or training
-    nlohmann::json dry = nlohmann::json({{"algo", f.algo},
-                                 {"env_id", f.env.env_id},
-                                 {"obs_mode", c.obs_mode},
-                                 {"env_kwargs_json_path", f.env.env_kwargs_json_path},
-                                 {"resume_training", c.resume_training},
-                                 {"overrides", resume ? resume->overrides : std::vector<std::string>()},
-                                 {"device", device},
-                                 {"ppo", PpoConfigToJson(c)}});
+    nlohmann::json dry =
+        nlohmann::json({{"algo", f.algo},
+                        {"env_id", f.env.env_id},
+                        {"obs_mode", c.obs_mode},
+                        {"env_kwargs_json_path", f.env.env_kwargs_json_path},
+                        {"resume_training", c.resume_training},
+                        {"overrides", resume ? resume->overrides : std::vector<std::string>()},
+                        {"device", device},
+                        {"ppo", PpoConfigToJson(c)}});
     if (f.algo == "distill") dry["teacher"] = f.teacher, dry["distill"] = DistillFlagsToJson(f.distill);
     std::cout << dry.dump() << "\n";
     return;
@@ -308,12 +316,13 @@ void RunTrain(TrainFlags& f) {
     c.exp_name = fs::path(run_dir).filename().string();
     std::string over;
     for (const auto& o : resume->overrides) over += (over.empty() ? "" : ", ") + o;
-    std::fprintf(stderr,
-                 "sim2real: resuming %s from %s at env step %lld (iteration %lld of %lld) with the settings it "
-                 "was trained with%s%s\n",
-                 run_dir.c_str(), c.checkpoint.c_str(), static_cast<long long>(resume->step),
-                 static_cast<long long>(resume->iteration), static_cast<long long>(c.num_iterations),
-                 over.empty() ? "" : "; changed: ", over.c_str());
+    std::fprintf(
+        stderr,
+        "sim2real: resuming %s from %s at env step %lld (iteration %lld of %lld) with the settings it "
+        "was trained with%s%s\n",
+        run_dir.c_str(), c.checkpoint.c_str(), static_cast<long long>(resume->step),
+        static_cast<long long>(resume->iteration), static_cast<long long>(c.num_iterations),
+        over.empty() ? "" : "; changed: ", over.c_str());
   } else {
     if (c.exp_name.empty()) {
       const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -335,8 +344,8 @@ void RunTrain(TrainFlags& f) {
 
   sim::GraspCubeConfig train_cfg = env_cfg;
   train_cfg.privileged_state = f.algo == "distill";  // the teacher's 31-value state beside the image
-  auto envs =
-      MakeEnvs(train_cfg, f.env.env_id, c.num_envs, c.threads, c.seed, c.partial_reset, c.reconfiguration_freq);
+  auto envs = MakeEnvs(train_cfg, f.env.env_id, c.num_envs, c.threads, c.seed, c.partial_reset,
+                       c.reconfiguration_freq);
   auto eval_envs = MakeEnvs(env_cfg, f.env.env_id, c.num_eval_envs, c.threads, c.seed + 1'000'003,
                             c.eval_partial_reset, c.eval_reconfiguration_freq);
   std::fprintf(stderr,
@@ -358,8 +367,9 @@ void RunTrain(TrainFlags& f) {
                             {"best_eval_success_once", out.best_eval_success_once},
                             {"last_eval_success_once", out.last_eval_success_once},
                             {"seconds", out.seconds}};
-  if (resume) summary["resumed_from"] = {{"checkpoint", c.checkpoint}, {"global_step", resume->step},
-                                         {"overrides", resume->overrides}};
+  if (resume)
+    summary["resumed_from"] = {
+        {"checkpoint", c.checkpoint}, {"global_step", resume->step}, {"overrides", resume->overrides}};
   if (f.json) {
     std::cout << summary.dump() << "\n";
     return;
@@ -379,12 +389,14 @@ void AddTrainCommand(CLI::App& app) {
   static TrainFlags f;
   auto* cmd = app.add_subcommand(
       "train", "Train a policy with PPO or FPO (lerobot-sim2real's train commands, same flags)");
-  cmd->add_option("--algo", f.algo,
-                  "ppo (Gaussian policy), fpo (flow-matching policy, --ppo.fpo-* flags) or distill (an rgb student "
-                  "learns a state --teacher's actions, DAgger, --distill.* flags)")
+  cmd->add_option(
+         "--algo", f.algo,
+         "ppo (Gaussian policy), fpo (flow-matching policy, --ppo.fpo-* flags) or distill (an rgb student "
+         "learns a state --teacher's actions, DAgger, --distill.* flags)")
       ->capture_default_str();
-  cmd->add_option("--teacher", f.teacher,
-                  "--algo distill: the state-observation checkpoint (PPO or FPO .pt) whose actions the student learns");
+  cmd->add_option(
+      "--teacher", f.teacher,
+      "--algo distill: the state-observation checkpoint (PPO or FPO .pt) whose actions the student learns");
   f.env.obs_mode = "rgb";
   AddEnvFlags(cmd, &f.env, true);
   cmd->add_flag("--resume-training", f.resume_training,

@@ -4,9 +4,9 @@
 // (`virtual:PATH`, 640x480, rendered on request up to 30 Hz, no greenscreen: it is "the real world") with
 // scene control (placing the cube, in place of the human who resets the scene); and the LeRobot calibration
 // file that matches the virtual servos, so `eval --real` finds it by id.
-#include <chrono>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -55,14 +55,16 @@ struct DetachGuard {
 // exists only while its master is open) or to a real device: never taken over. A dangling link (a robot that
 // died) is replaced by the emulator.
 void RequireFreePortLink(const std::string& link) {
-  struct stat lst {}, st {};
+  struct stat lst {
+  }, st{};
   if (::lstat(link.c_str(), &lst) != 0 || !S_ISLNK(lst.st_mode)) return;
   if (::stat(link.c_str(), &st) == 0 && S_ISCHR(st.st_mode)) {
     std::error_code ec;
     const auto target = std::filesystem::read_symlink(link, ec);
-    throw ConfigError("--port-link " + link + ": already links to " + target.string() +
-                      ", a terminal that is open (another virtual robot serving it?); stop that one or choose "
-                      "another --port-link");
+    throw ConfigError(
+        "--port-link " + link + ": already links to " + target.string() +
+        ", a terminal that is open (another virtual robot serving it?); stop that one or choose "
+        "another --port-link");
   }
 }
 
@@ -99,9 +101,10 @@ void RunVirtualRobot(const VirtualRobotFlags& f) {
       } catch (const ConfigError&) {
       }
       if (!same && !f.overwrite)
-        throw ConfigError("--write-calibration " + f.write_calibration + ": " + calibration_path->string() +
-                          " already holds another calibration; pass --overwrite to replace it (a copy is kept "
-                          "as .bak) or choose another id or --calibration-dir");
+        throw ConfigError(
+            "--write-calibration " + f.write_calibration + ": " + calibration_path->string() +
+            " already holds another calibration; pass --overwrite to replace it (a copy is kept "
+            "as .bak) or choose another id or --calibration-dir");
       if (!same) {
         std::filesystem::copy_file(*calibration_path, calibration_path->string() + ".bak",
                                    std::filesystem::copy_options::overwrite_existing);
@@ -194,8 +197,9 @@ void AddVirtualRobotCommand(CLI::App& app) {
                   "env_config.json of the scene (camera pose, spawn box, ...); default: built-in");
   cmd->add_option("--write-calibration", f.write_calibration,
                   "write the LeRobot calibration file of the virtual servos under this robot id");
-  cmd->add_flag("--overwrite", f.overwrite,
-                "with --write-calibration: replace a different calibration already in that file (kept as .bak)");
+  cmd->add_flag(
+      "--overwrite", f.overwrite,
+      "with --write-calibration: replace a different calibration already in that file (kept as .bak)");
   cmd->add_option("--calibration-dir", f.calibration_dir,
                   "folder for --write-calibration (default: LeRobot's calibration folder)");
   cmd->add_flag("--realistic-timing", f.realistic_timing,

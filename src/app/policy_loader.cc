@@ -28,17 +28,20 @@ void RequirePolicyFile(const std::string& path, const std::string& flag) {
   if (fs::is_directory(path, ec)) {
     std::vector<std::string> found;
     for (const auto& e : fs::directory_iterator(path, ec))
-      if (e.path().extension() == ".pt" || e.path().extension() == ".onnx") found.push_back(e.path().filename());
+      if (e.path().extension() == ".pt" || e.path().extension() == ".onnx")
+        found.push_back(e.path().filename());
     std::sort(found.begin(), found.end());
     std::string list;
     for (const auto& f : found) list += (list.empty() ? "" : ", ") + f;
     throw ConfigError(what + ": is a folder; pass a checkpoint file in it" +
                       (found.empty() ? std::string(" (it holds no .pt or .onnx file)") : " (" + list + ")"));
   }
-  if (!fs::exists(path, ec)) throw ConfigError(what + ": no such file (expected a .pt checkpoint or an .onnx export)");
+  if (!fs::exists(path, ec))
+    throw ConfigError(what + ": no such file (expected a .pt checkpoint or an .onnx export)");
   if (fs::path(path).extension() == ".onnx" && LooksLikeZip(path))
-    throw ConfigError(what + ": is a libtorch checkpoint (.pt) renamed .onnx, not an ONNX model; export one with "
-                             "`sim2real export-onnx --checkpoint X.pt`");
+    throw ConfigError(what +
+                      ": is a libtorch checkpoint (.pt) renamed .onnx, not an ONNX model; export one with "
+                      "`sim2real export-onnx --checkpoint X.pt`");
 }
 
 std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed, const std::string& flag) {

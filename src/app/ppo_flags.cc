@@ -54,8 +54,8 @@ std::vector<PpoField> PpoFields(rl::PpoConfig* c) {
       {"exp-name", &c->exp_name, "run folder under runs/ (default <env-id>__ppo__<seed>__<unix time>)", kNot},
       {"seed", &c->seed, "random seed", kChanges},
       {"torch-deterministic", &c->torch_deterministic, "deterministic torch kernels", kSafe},
-      {"cuda", &c->cuda, "train on CUDA when libtorch has it and sees a GPU, else on the CPU (as the reference)",
-       kSafe},
+      {"cuda", &c->cuda,
+       "train on CUDA when libtorch has it and sees a GPU, else on the CPU (as the reference)", kSafe},
       {"track", &c->track,
        "accepted: Weights & Biases is not reachable from C++; upload the TensorBoard logs with "
        "'wandb sync --sync-tensorboard runs/<exp>'",
@@ -69,7 +69,8 @@ std::vector<PpoField> PpoFields(rl::PpoConfig* c) {
       {"checkpoint", &c->checkpoint, "checkpoint to evaluate or resume from", kNot},
       {"render-mode", &c->render_mode, "videos: all (policy camera + 512x512 view) or sensors", kSafe},
       {"include-state", &c->include_state, "rgb agent also sees the 17-value state", kChanges},
-      {"total-timesteps", &c->total_timesteps, "env steps to train (underscores allowed: 100_000_000)", kSafe},
+      {"total-timesteps", &c->total_timesteps, "env steps to train (underscores allowed: 100_000_000)",
+       kSafe},
       {"learning-rate", &c->learning_rate, "Adam learning rate", kChanges},
       {"num-envs", &c->num_envs, "parallel training envs", kChanges},
       {"num-eval-envs", &c->num_eval_envs, "parallel evaluation envs", kSafe},
@@ -81,7 +82,8 @@ std::vector<PpoField> PpoFields(rl::PpoConfig* c) {
       {"reconfiguration-freq", &c->reconfiguration_freq,
        "training envs re-draw cube size etc. every k resets (None: never)", kChanges},
       {"eval-reconfiguration-freq", &c->eval_reconfiguration_freq, "the same for evaluation envs", kSafe},
-      {"control-mode", &c->control_mode, "the env's control mode (default pd_joint_target_delta_pos)", kChanges},
+      {"control-mode", &c->control_mode, "the env's control mode (default pd_joint_target_delta_pos)",
+       kChanges},
       {"anneal-lr", &c->anneal_lr, "decay the learning rate linearly to 0", kChanges},
       {"gamma", &c->gamma, "discount", kChanges},
       {"gae-lambda", &c->gae_lambda, "GAE lambda", kChanges},
@@ -97,7 +99,8 @@ std::vector<PpoField> PpoFields(rl::PpoConfig* c) {
       {"target-kl", &c->target_kl, "stop an update's epochs above this approx KL (None: never)", kChanges},
       {"reward-scale", &c->reward_scale, "reward multiplier", kChanges},
       {"eval-freq", &c->eval_freq, "iterations between evaluations and checkpoints", kSafe},
-      {"save-train-video-freq", &c->save_train_video_freq, "accepted; training videos are not recorded", kSafe},
+      {"save-train-video-freq", &c->save_train_video_freq, "accepted; training videos are not recorded",
+       kSafe},
       {"finite-horizon-gae", &c->finite_horizon_gae, "finite-horizon GAE variant", kChanges},
       {"threads", &c->threads, "CPU threads for torch and the envs (0: all cores)", kSafe},
   };
@@ -121,7 +124,8 @@ std::vector<PpoField> PpoFields(rl::PpoConfig* c) {
       {"fpo-cfm-target", &c->fpo_cfm_target,
        "flow-matching loss: velocity (mean (v - u)^2) or noise (eps-MSE, the FPO paper's default)"},
       {"fpo-action-squash", &c->fpo_action_squash,
-       "raw flow sample -> env action: clip (to [-1, 1], the FPO sim2real guide) or tanh (MuJoCo Playground); "
+       "raw flow sample -> env action: clip (to [-1, 1], the FPO sim2real guide) or tanh (MuJoCo "
+       "Playground); "
        "FPO scores the raw sample either way (unless --ppo.fpo-store-clipped)"},
   };
   for (PpoField x : fpo) {
@@ -135,7 +139,9 @@ std::vector<PpoField> PpoFields(rl::PpoConfig* c) {
 namespace {
 void AddFieldFlags(CLI::App* cmd, const std::vector<PpoField>& fields) {
   for (const PpoField& field : fields) {
-    const std::string group = field.prefix == "--distill." ? kDistillGroup : field.fpo ? kFpoGroup : kPpoGroup;
+    const std::string group = field.prefix == "--distill." ? kDistillGroup
+                              : field.fpo                  ? kFpoGroup
+                                                           : kPpoGroup;
     const std::string flag = field.flag();
     std::visit(
         [&](auto* p) {
@@ -144,9 +150,11 @@ void AddFieldFlags(CLI::App* cmd, const std::vector<PpoField>& fields) {
             cmd->add_flag(flag + ",!" + field.prefix + "no-" + field.name, *p,
                           field.help + " (default: " + (*p ? "on" : "off") + ")")
                 ->group(group);
-          } else if constexpr (std::is_same_v<T, std::optional<int>> || std::is_same_v<T, std::optional<double>>) {
+          } else if constexpr (std::is_same_v<T, std::optional<int>> ||
+                               std::is_same_v<T, std::optional<double>>) {
             cmd->add_option_function<std::string>(
-                   flag, [p, flag](const std::string& s) { *p = ParseOptional<typename T::value_type>(s, flag); },
+                   flag,
+                   [p, flag](const std::string& s) { *p = ParseOptional<typename T::value_type>(s, flag); },
                    field.help)
                 ->default_str(OptText(*p))
                 ->group(group);
@@ -240,9 +248,11 @@ void PpoConfigFromJson(const nlohmann::json& j, rl::PpoConfig* cfg, const std::s
 std::vector<PpoField> DistillFields(DistillFlags* d) {
   rl::DistillConfig& c = d->cfg;
   std::vector<PpoField> f = {
-      {"beta-start", &c.beta_start, "probability that the teacher's action is executed in the first iteration"},
+      {"beta-start", &c.beta_start,
+       "probability that the teacher's action is executed in the first iteration"},
       {"beta-decay", &c.beta_decay,
-       "beta of iteration k is beta_start * beta_decay^(k-1) (0: the teacher acts in the first iteration only, "
+       "beta of iteration k is beta_start * beta_decay^(k-1) (0: the teacher acts in the first iteration "
+       "only, "
        "then the student, as brax's DAgger)"},
       {"beta-decay-steps", &c.beta_decay_steps,
        "> 0: beta falls linearly from beta_start to 0 over this many env steps instead"},
@@ -251,8 +261,10 @@ std::vector<PpoField> DistillFields(DistillFlags* d) {
       {"loss", &d->loss, "mse or huber, between the student's mean and the teacher's clipped action"},
       {"huber-delta", &c.huber_delta, "the Huber loss's delta"},
       {"copy-teacher-std", &c.copy_teacher_std, "start the student's log-std at a PPO teacher's"},
-      {"student-sample", &c.student_sample, "the student acts with samples of its Gaussian instead of its mean"},
-      {"augment-shift", &c.augment_shift, "random-shift image augmentation: pad and crop by up to N pixels (0: off)"},
+      {"student-sample", &c.student_sample,
+       "the student acts with samples of its Gaussian instead of its mean"},
+      {"augment-shift", &c.augment_shift,
+       "random-shift image augmentation: pad and crop by up to N pixels (0: off)"},
   };
   for (auto& x : f) x.prefix = "--distill.";
   return f;

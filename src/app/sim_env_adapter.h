@@ -31,7 +31,9 @@ class VecEnvAdapter final : public rl::EnvBatch {
   const uint8_t* terminated() const override { return venv_->terminated(); }
   const uint8_t* truncated() const override { return venv_->truncated(); }
   const uint8_t* success() const override { return venv_->success(); }
-  int privileged_obs_dim() const override { return static_cast<int>(venv_->spec().privileged_obs_names.size()); }
+  int privileged_obs_dim() const override {
+    return static_cast<int>(venv_->spec().privileged_obs_names.size());
+  }
   const float* privileged_obs() const override { return venv_->privileged_obs(); }
   // The reference's human render camera: eye (0.5, 0.3, 0.35), target (0.3, 0, 0.1), fov 52 deg.
   void RenderViews(int size, uint8_t* out) const override;

@@ -52,10 +52,10 @@ void ProgressBar::Line(int64_t done, const std::string& status) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
-  std::fprintf(stderr, "%s: %lld/%lld %s (%.0f%%), %.1f %s/s, %.0f s elapsed, ETA %.0f s%s%s\n", label_.c_str(),
-               static_cast<long long>(done), static_cast<long long>(total_), unit_.c_str(),
-               100.0 * static_cast<double>(done) / static_cast<double>(total_), rate, unit_.c_str(), secs, eta,
-               status.empty() ? "" : "; ", status.c_str());
+  std::fprintf(stderr, "%s: %lld/%lld %s (%.0f%%), %.1f %s/s, %.0f s elapsed, ETA %.0f s%s%s\n",
+               label_.c_str(), static_cast<long long>(done), static_cast<long long>(total_), unit_.c_str(),
+               100.0 * static_cast<double>(done) / static_cast<double>(total_), rate, unit_.c_str(), secs,
+               eta, status.empty() ? "" : "; ", status.c_str());
   std::fflush(stderr);
 }
 

@@ -42,8 +42,10 @@ void DistillConfig::Validate() const {
   auto require = [](bool ok, const std::string& flag, const std::string& expected) {
     if (!ok) throw ConfigError("--distill." + flag + ": expected " + expected);
   };
-  require(std::isfinite(beta_start) && beta_start >= 0 && beta_start <= 1, "beta-start", "a number in [0, 1]");
-  require(std::isfinite(beta_decay) && beta_decay >= 0 && beta_decay <= 1, "beta-decay", "a number in [0, 1]");
+  require(std::isfinite(beta_start) && beta_start >= 0 && beta_start <= 1, "beta-start",
+          "a number in [0, 1]");
+  require(std::isfinite(beta_decay) && beta_decay >= 0 && beta_decay <= 1, "beta-decay",
+          "a number in [0, 1]");
   require(beta_decay_steps >= 0, "beta-decay-steps", "at least 0 (0: use --distill.beta-decay)");
   require(buffer_size >= 1, "buffer-size", "at least 1 batch");
   require(epochs >= 1, "epochs", "at least 1");
@@ -100,10 +102,10 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
   // The replay of the last buffer_size labelled batches, on the training device.
   const int64_t B = static_cast<int64_t>(N) * T, K = dcfg.buffer_size;
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  auto buf_obs = torch::zeros({K * B, D}, f32);                                                    // [K*B, D]
+  auto buf_obs = torch::zeros({K * B, D}, f32);  // [K*B, D]
   auto buf_img = torch::zeros({K * B, H, W, 3}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
-  auto buf_label = torch::zeros({K * B, A}, f32);                                                  // [K*B, A]
-  int64_t filled = 0;  // batches in the buffer
+  auto buf_label = torch::zeros({K * B, A}, f32);  // [K*B, A]
+  int64_t filled = 0;                              // batches in the buffer
 
   std::mt19937_64 mix_rng(cfg.seed * 0x9E3779B97F4A7C15ull + 17);
   std::vector<float> labels(static_cast<size_t>(N) * A);

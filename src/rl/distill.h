@@ -21,9 +21,9 @@ namespace s2r::rl {
 enum class DistillLoss { kMse, kHuber };
 
 struct DistillConfig {
-  std::string teacher;     // a state-observation checkpoint (.pt)
-  double beta_start = 1;   // probability that the teacher's action is the one executed, first iteration
-  double beta_decay = 0;   // beta of iteration k (1-based): beta_start * beta_decay^(k - 1)
+  std::string teacher;           // a state-observation checkpoint (.pt)
+  double beta_start = 1;         // probability that the teacher's action is the one executed, first iteration
+  double beta_decay = 0;         // beta of iteration k (1-based): beta_start * beta_decay^(k - 1)
   int64_t beta_decay_steps = 0;  // > 0: linear instead: beta_start * max(0, 1 - env_step / beta_decay_steps)
   int buffer_size = 2;           // recent labelled batches (iterations) kept for the update
   int epochs = 1;                // passes over the kept batches per iteration

@@ -79,7 +79,8 @@ struct PpoConfig {
   // --- ours ---
   int threads = 0;               // torch and env threads; 0: all cores
   bool resume_training = false;  // continue --checkpoint's run (same step count and metrics)
-  bool resume_weights_only = false;  // with resume_training: a fresh optimizer (another algorithm's checkpoint)
+  bool resume_weights_only =
+      false;  // with resume_training: a fresh optimizer (another algorithm's checkpoint)
   std::string runs_dir = "runs";
 
   // Derived, filled by Finalize(): batch_size = num_envs * num_steps, etc.

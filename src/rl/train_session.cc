@@ -78,7 +78,8 @@ void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& opt
   model_ = &model;
   optimizer_ = &optimizer;
   if (cfg.resume_training) {
-    const CheckpointMeta old = LoadCheckpoint(cfg.checkpoint, model, cfg.resume_weights_only ? nullptr : &optimizer);
+    const CheckpointMeta old =
+        LoadCheckpoint(cfg.checkpoint, model, cfg.resume_weights_only ? nullptr : &optimizer);
     if (old.algo == "fpo" && old.fpo_action_squash != meta_.fpo_action_squash)
       throw ConfigError("--ppo.fpo-action-squash: the checkpoint '" + cfg.checkpoint + "' was trained with " +
                         old.fpo_action_squash + ", this run asks for " + meta_.fpo_action_squash +
@@ -90,8 +91,8 @@ void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& opt
     total_update_ = log.EarlierTotal("time/total_update_time");
     total_eval_ = log.EarlierTotal("time/total_eval_time");
   }
-  bar_ = std::make_unique<ProgressBar>((cfg.num_iterations - start_iteration + 1) * cfg.batch_size,
-                                       label_, "steps");
+  bar_ = std::make_unique<ProgressBar>((cfg.num_iterations - start_iteration + 1) * cfg.batch_size, label_,
+                                       "steps");
   start_ = Clock::now();
 }
 
@@ -184,8 +185,8 @@ void TrainSession::RequireFinite(int64_t iteration, double loss, double grad_nor
   if (std::isfinite(loss) && std::isfinite(grad_norm)) return;
   std::ostringstream m;
   m << (std::isfinite(loss) ? "the gradient norm became " : "loss became ")
-    << (std::isnan(std::isfinite(loss) ? grad_norm : loss) ? "NaN" : "infinite") << " at iteration " << iteration
-    << " (env step " << global_step << ";";
+    << (std::isnan(std::isfinite(loss) ? grad_norm : loss) ? "NaN" : "infinite") << " at iteration "
+    << iteration << " (env step " << global_step << ";";
   for (const auto& [name, v] : terms) m << " " << name << " " << v;
   m << " grad_norm " << grad_norm << "); the weights were not updated with it. "
     << (last_checkpoint_.empty() ? std::string("No checkpoint was written yet.")

@@ -113,7 +113,8 @@ std::vector<std::string> GraspCubeObsNames(ObsMode mode) {
     names.push_back("dist_to_rest_qpos/" + std::string(so100::kJointNames[j]));
   if (mode == ObsMode::kState) {
     names.push_back("is_grasped");
-    for (const char* n : {"x", "y", "z", "qw", "qx", "qy", "qz"}) names.push_back(std::string("obj_pose/") + n);
+    for (const char* n : {"x", "y", "z", "qw", "qx", "qy", "qz"})
+      names.push_back(std::string("obj_pose/") + n);
     for (const char* n : {"x", "y", "z"}) names.push_back(std::string("tcp_pos/") + n);
     for (const char* n : {"x", "y", "z"}) names.push_back(std::string("tcp_to_obj_pos/") + n);
   }

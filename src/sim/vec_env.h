@@ -55,7 +55,7 @@ class VecEnv {
   // workers straight into the batch buffer; final_image holds the last image of an episode that ended.
   const uint8_t* image() const { return image_.empty() ? nullptr : image_.data(); }
   const uint8_t* final_image() const { return final_image_.empty() ? nullptr : final_image_.data(); }
-  size_t image_size() const { return image_stride_; }           // bytes per env
+  size_t image_size() const { return image_stride_; }  // bytes per env
   // The spec's privileged observation [N, P] (null without one), of the same steps as obs.
   const float* privileged_obs() const { return privileged_.empty() ? nullptr : privileged_.data(); }
   const uint8_t* diverged() const { return diverged_.data(); }  // [N] 0/1, this step
