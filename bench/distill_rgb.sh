@@ -54,7 +54,7 @@ else
     sleep 20
     # The first eval at or above the bar, once its checkpoint is written (ckpt_<k>.pt of the eval at step (k-1)*B).
     found=$(python3 - "$DIR/teacher" "$TEACHER_STOP" <<'PY' || true
-import csv, os, sys
+import csv, json, os, sys
 run, bar = sys.argv[1], float(sys.argv[2])
 try:
     rows = list(csv.DictReader(open(os.path.join(run, "metrics.csv"))))
@@ -62,7 +62,8 @@ except OSError:
     sys.exit(0)
 for r in rows:
     if r["tag"] == "eval/success_once" and float(r["value"]) >= bar:
-        k = int(r["step"]) // 12800 + 1
+        batch = json.load(open(os.path.join(run, "config.json")))["ppo"]["batch_size"]
+        k = int(r["step"]) // batch + 1
         path = os.path.join(run, f"ckpt_{k}.pt")
         if os.path.exists(path):
             print(path, r["step"])

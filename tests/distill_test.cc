@@ -178,7 +178,7 @@ TEST(DistillCliTest, StateTeacherToRgbStudentEndToEnd) {
   const std::string base = "train --algo distill" + student_flags + " --ppo.total-timesteps 32" + dir;
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"", "--teacher: --algo distill needs a state-observation checkpoint"},
-      {" --teacher " + (root / "missing.pt").string(), "does not exist"},
+      {" --teacher " + (root / "missing.pt").string(), "no such file"},
       {" --teacher " + (root / "teacher").string(), "is a folder"},
       {" --teacher " + student, "the teacher must be a state-observation one"},
       {" --teacher " + env_json.string(), "--teacher"},

@@ -28,11 +28,7 @@ void AddExportOnnxCommand(CLI::App& app) {
     if (std::filesystem::path(checkpoint).extension() == ".onnx")
       throw ConfigError("--checkpoint " + checkpoint +
                         ": already an ONNX model; pass the .pt checkpoint it came from");
-    try {
-      rl::ReadCheckpointMeta(checkpoint);
-    } catch (const IoError& e) {
-      throw ConfigError(std::string("--checkpoint: ") + e.what());
-    }
+    ReadCheckpointMetaOf(checkpoint);
     const std::string path =
         out.empty() ? std::filesystem::path(checkpoint).replace_extension(".onnx").string() : out;
     if (std::filesystem::path(path).extension() != ".onnx")

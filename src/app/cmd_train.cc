@@ -65,14 +65,7 @@ ResumePlan ApplyResume(TrainFlags& f) {
   rl::PpoConfig& c = f.ppo;
   if (f.checkpoint.empty()) f.checkpoint = c.checkpoint;
   if (f.checkpoint.empty()) throw ConfigError("--resume-training: needs --checkpoint PATH");
-  RequirePolicyFile(f.checkpoint);
-  rl::CheckpointMeta meta;
-  try {
-    meta = rl::ReadCheckpointMeta(f.checkpoint);
-  } catch (const IoError& e) {
-    throw ConfigError(std::string("--checkpoint: ") + e.what() +
-                      "; --resume-training needs a .pt checkpoint");
-  }
+  const rl::CheckpointMeta meta = ReadCheckpointMetaOf(f.checkpoint);
   const std::string what = "--checkpoint " + f.checkpoint;
   nlohmann::json saved;
   try {
@@ -216,16 +209,7 @@ void RequireTeacher(const std::string& teacher, const std::string& env_id) {
     throw ConfigError(
         "--teacher: --algo distill needs a state-observation checkpoint to learn from "
         "(e.g. runs/<state run>/final_ckpt.pt)");
-  std::error_code ec;
-  if (fs::is_directory(teacher, ec))
-    throw ConfigError("--teacher " + teacher + ": is a folder; pass a checkpoint file in it (final_ckpt.pt)");
-  rl::CheckpointMeta m;
-  try {
-    m = rl::ReadCheckpointMeta(teacher);
-  } catch (const IoError& e) {
-    throw ConfigError(std::string("--teacher: ") + e.what() +
-                      "; expected a state-observation .pt checkpoint");
-  }
+  const rl::CheckpointMeta m = ReadCheckpointMetaOf(teacher, "--teacher");
   if (m.obs_mode != "state")
     throw ConfigError("--teacher " + teacher + ": a " + m.obs_mode +
                       "-observation checkpoint; the teacher must be a state-observation one (train it with "

@@ -44,6 +44,15 @@ void RequirePolicyFile(const std::string& path, const std::string& flag) {
                       "`sim2real export-onnx --checkpoint X.pt`");
 }
 
+rl::CheckpointMeta ReadCheckpointMetaOf(const std::string& path, const std::string& flag) {
+  RequirePolicyFile(path, flag);
+  try {
+    return rl::ReadCheckpointMeta(path);
+  } catch (const IoError& e) {
+    throw ConfigError(flag + ": " + e.what() + "; expected a .pt checkpoint of sim2real train");
+  }
+}
+
 std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed, const std::string& flag) {
   RequirePolicyFile(path, flag);
   try {

@@ -16,5 +16,8 @@ std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed
                                           const std::string& flag = "--checkpoint");
 // The same checks on the path alone, before anything is loaded.
 void RequirePolicyFile(const std::string& path, const std::string& flag = "--checkpoint");
+// The metadata of the .pt checkpoint `flag` names, with those checks; anything unreadable is a ConfigError
+// naming `flag` (exit 2).
+rl::CheckpointMeta ReadCheckpointMetaOf(const std::string& path, const std::string& flag = "--checkpoint");
 
 }  // namespace s2r::app

@@ -221,11 +221,6 @@ void FieldsFromJson(const nlohmann::json& j, const std::vector<PpoField>& fields
 
 void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* c) { AddFieldFlags(cmd, PpoFields(c)); }
 
-bool PpoFlagGiven(const CLI::App& cmd, const std::string& name) {
-  const CLI::Option* o = cmd.get_option_no_throw("--ppo." + name);
-  return o != nullptr && o->count() > 0;
-}
-
 void FinishPpoFlags(rl::PpoConfig* c) { c->Finalize(); }
 
 nlohmann::json PpoConfigToJson(const rl::PpoConfig& cfg) {

@@ -46,8 +46,6 @@ std::vector<PpoField> PpoFields(rl::PpoConfig* cfg);
 
 // Registers every field as a flag of `cmd`. Optional values parse "None" (or a number) as they arrive.
 void AddPpoFlags(CLI::App* cmd, rl::PpoConfig* cfg);
-// Whether --ppo.<name> (or --ppo.no-<name>) was on the command line.
-bool PpoFlagGiven(const CLI::App& cmd, const std::string& name);
 // Derives the batch sizes; throws ConfigError naming the flag.
 void FinishPpoFlags(rl::PpoConfig* cfg);
 
