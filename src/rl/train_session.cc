@@ -59,7 +59,11 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
       action_buf_(static_cast<size_t>(N) * A) {
   torch::manual_seed(cfg.seed);
   SetComputeThreads(cfg.threads);  // libtorch's threads; OpenBLAS's kept to one beneath them
-  compute_threads_ = torch::get_num_threads();
+  // The MLP agent updates on one thread. Its minibatches are too small to share between libgomp's threads
+  // without paying a barrier per op, and a barrier waits for a thread that another process may have
+  // preempted: with a busy loop on one of two cores, a state update took 22 s on two threads and 6.7 s on
+  // one (quiet: 6.5 s vs 6.7 s; bench/contention.sh). The CNN's convolutions do use every thread.
+  compute_threads_ = rgb ? torch::get_num_threads() : 1;
   meta_.algo = algo;
   meta_.env_id = cfg.env_id;
   meta_.obs_mode = cfg.obs_mode;
@@ -112,7 +116,7 @@ void TrainSession::StoreObs(RolloutStorage& st, int t, const torch::Tensor& obs,
   st.dones[t].copy_(next_done);
 }
 
-void TrainSession::BeginRollout() { SetComputeThreads(rgb ? compute_threads_ : 1); }
+void TrainSession::BeginRollout() { SetComputeThreads(compute_threads_); }
 
 void TrainSession::BeginUpdate() { SetComputeThreads(compute_threads_); }
 

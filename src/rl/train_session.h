@@ -143,7 +143,7 @@ class TrainSession {
   std::vector<int> ep_len_;
   std::vector<uint8_t> ep_once_;
   std::vector<float> action_buf_;  // [N, A] what the envs receive
-  int compute_threads_ = 1;        // libtorch threads for the update
+  int compute_threads_ = 1;        // libtorch threads: all for the CNN, one for the MLP
 };
 
 }  // namespace s2r::rl
