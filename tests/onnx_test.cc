@@ -38,10 +38,12 @@ struct Case {
   bool rgb = false;
   std::string squash = "clip";
   bool include_state = true;
+  bool norm_obs = false;
 };
 
 std::string Name(const Case& c) {
-  return c.algo + (c.rgb ? "_rgb" : "_state") + (c.include_state ? "" : "_nostate") + "_" + c.squash;
+  return c.algo + (c.rgb ? "_rgb" : "_state") + (c.include_state ? "" : "_nostate") + "_" + c.squash +
+         (c.norm_obs ? "_normobs" : "");
 }
 
 // Weights drawn with std 1/sqrt(fan_in) and biases with std 0.1, so every layer (the FPO velocity's near-zero
@@ -56,12 +58,27 @@ void Randomize(torch::nn::Module& m) {
   }
 }
 
+// Observation statistics far from the identity (means up to +-1, standard deviations 0.05 to 2), so that
+// a graph that skipped, inverted or misordered the normalization would show, and the +-10 clip is reached
+// by some of the test's N(0, 1) observations (those of the 0.05-std dimensions).
+void RandomizeNormalizer(torch::nn::Module& agent) {
+  auto buffers = agent.named_buffers();
+  if (!buffers.contains("obs_norm.mean")) return;
+  torch::NoGradGuard no_grad;
+  auto& mean = buffers["obs_norm.mean"];
+  mean.uniform_(-1.0, 1.0);
+  const auto std = torch::linspace(0.05, 2.0, mean.numel());
+  buffers["obs_norm.var"].copy_(std * std);
+  buffers["obs_norm.count"].fill_(1000.0);
+}
+
 CheckpointMeta MetaFor(const Case& c) {
   CheckpointMeta m;
   m.algo = c.algo, m.env_id = "SO100GraspCube-v1", m.obs_mode = c.rgb ? "rgb" : "state";
   m.obs_dim = c.rgb ? 17 : 31, m.action_dim = 6;
   m.image_height = c.rgb ? 40 : 0, m.image_width = c.rgb ? 44 : 0;  // not square: H and W kept apart
   m.include_state = c.include_state;
+  m.norm_obs = c.norm_obs;
   m.fpo_num_steps = c.algo == "fpo" ? 5 : 0;
   m.fpo_action_squash = c.squash;
   m.iteration = 3, m.global_step = 1234, m.config_json = "{\"note\": \"onnx test\"}";
@@ -76,11 +93,13 @@ std::string SaveRandomCheckpoint(const fs::path& dir, const Case& c, uint64_t se
   if (c.algo == "fpo") {
     FlowAgent agent(spec);
     Randomize(*agent);
+    RandomizeNormalizer(*agent);
     torch::optim::Adam opt(agent->parameters(), 1e-3);
     SaveCheckpoint(path, meta, *agent, opt);
   } else {
     Agent agent(spec);
     Randomize(*agent);
+    RandomizeNormalizer(*agent);
     {
       torch::NoGradGuard no_grad;
       agent->actor_logstd.copy_(torch::linspace(-1.5, 0.0, 6).reshape({1, 6}));
@@ -138,7 +157,9 @@ TEST_P(OnnxParity, OpenCvDnnRunsTheExportedGraphAsLibtorchRunsTheCheckpoint) {
   EXPECT_EQ(info.inputs, inputs);
   EXPECT_EQ(info.bytes, static_cast<int64_t>(fs::file_size(onnx_path)));
   // FPO: the Euler steps unrolled, each at least a Gemm, an Add and the MLP's layers.
-  if (c.algo == "fpo") EXPECT_GT(info.num_nodes, 5 * 4);
+  if (c.algo == "fpo") {
+    EXPECT_GT(info.num_nodes, 5 * 4);
+  }
 
   const int n = 5;
   torch::manual_seed(5);
@@ -170,6 +191,7 @@ TEST_P(OnnxParity, OpenCvDnnRunsTheExportedGraphAsLibtorchRunsTheCheckpoint) {
   EXPECT_EQ(m.image_height, meta.image_height);
   EXPECT_EQ(m.image_width, meta.image_width);
   EXPECT_EQ(m.include_state, meta.include_state);
+  EXPECT_EQ(m.norm_obs, meta.norm_obs);
   EXPECT_EQ(m.fpo_num_steps, meta.fpo_num_steps);
   EXPECT_EQ(m.fpo_action_squash, meta.fpo_action_squash);
   EXPECT_EQ(m.global_step, 1234);
@@ -189,14 +211,17 @@ TEST_P(OnnxParity, OpenCvDnnRunsTheExportedGraphAsLibtorchRunsTheCheckpoint) {
 INSTANTIATE_TEST_SUITE_P(Policies, OnnxParity,
                          ::testing::Values(Case{"ppo", false}, Case{"fpo", false}, Case{"fpo", false, "tanh"},
                                            Case{"ppo", true}, Case{"fpo", true},
-                                           Case{"fpo", true, "tanh", false}),
+                                           Case{"fpo", true, "tanh", false},
+                                           Case{"ppo", false, "clip", true, true},
+                                           Case{"fpo", true, "clip", true, true}),
                          [](const auto& info) { return Name(info.param); });
 
 // The ONNX project's own checker (python3-onnx), with full shape inference, accepts what sim2real writes, and
 // infers the declared output shape: other runtimes (onnxruntime, TensorRT) start from this check.
 TEST(OnnxModelTest, ExportedModelsPassTheOnnxCheckerWithShapeInference) {
   const fs::path dir = TestDir("checker");
-  for (const Case& c : {Case{"ppo", false}, Case{"fpo", true, "tanh"}}) {
+  for (const Case& c :
+       {Case{"ppo", false}, Case{"fpo", true, "tanh"}, Case{"ppo", false, "clip", true, true}}) {
     const std::string ckpt = SaveRandomCheckpoint(dir, c, 4);
     const std::string path = fs::path(ckpt).replace_extension(".onnx").string();
     ExportPolicyOnnx(ckpt, path);

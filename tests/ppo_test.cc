@@ -146,6 +146,30 @@ TEST(ComputeThreadsTest, OpenBlasKeptToOneThreadUnderMultiThreadedTorch) {
   EXPECT_EQ(blas_threads(), 2);
 }
 
+// ------------------------------------------------------------------ observation normalization
+
+// Two batches folded in one after the other give the moments of their concatenation (population variance);
+// the forward pass standardizes with them and clips at +-10; a fresh normalizer is the identity.
+TEST(ObsNormalizerTest, TwoBatchesGiveTheConcatenationsMomentsAndTheClip) {
+  torch::manual_seed(4);
+  ObsNormalizer norm(3);
+  const auto x = torch::randn({5, 3});
+  EXPECT_TRUE(torch::equal(norm->forward(x), x.clamp(-10, 10)));  // mean 0, var 1 (up to 1e-8)
+  const auto a = torch::randn({40, 3}) * torch::tensor({1.0, 0.01, 3.0}) + torch::tensor({0.5, -2.0, 7.0});
+  const auto b = torch::randn({24, 3}) * 2.0 + 1.0;
+  norm->Update(a);
+  norm->Update(b);
+  const auto all = torch::cat({a, b}).to(torch::kFloat64);
+  EXPECT_DOUBLE_EQ(norm->count.item<double>(), 64.0);
+  EXPECT_LT((norm->mean.to(torch::kFloat64) - all.mean(0)).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((norm->var.to(torch::kFloat64) - all.var(0, false)).abs().max().item<double>(), 1e-5);
+  const auto obs = torch::tensor({{0.5f, 100.0f, 7.0f}});
+  const auto want = ((obs - norm->mean) / torch::sqrt(norm->var + 1e-8)).clamp(-10, 10);
+  const auto got = norm->forward(obs);
+  EXPECT_TRUE(torch::allclose(got, want));
+  EXPECT_FLOAT_EQ(got[0][1].item<float>(), 10.0f);  // far outside: clipped
+}
+
 TEST(CheckpointTest, SaveLoadGivesIdenticalActionsAndMeta) {
   const fs::path dir = fs::temp_directory_path() / ("s2r_ckpt_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
@@ -179,6 +203,45 @@ TEST(CheckpointTest, SaveLoadGivesIdenticalActionsAndMeta) {
 }
 
 // ------------------------------------------------------------------ the binary, end to end
+
+// --ppo.norm-obs: the checkpoint records it, its normalizer holds the statistics of every training
+// observation (count = steps trained, resume continues them), and eval and export-onnx take it.
+TEST(TrainCliTest, NormObsRunKeepsItsObservationStatisticsInTheCheckpoint) {
+  const fs::path root = fs::temp_directory_path() / ("s2r_normobs_test_" + std::to_string(getpid()));
+  fs::create_directories(root);
+  const std::string common =
+      " --obs-mode state --ppo.norm-obs --ppo.num-envs 8 --ppo.num-steps 8 --ppo.num-minibatches 2"
+      " --ppo.update-epochs 1 --ppo.num-eval-envs 2 --ppo.num-eval-steps 8 --ppo.eval-freq 4 --ppo.threads 2"
+      " --ppo.seed 3 --ppo.no-capture-video --json --runs-dir " +
+      root.string();
+  const RunResult s = Sim2real("train --ppo.total-timesteps 320 --ppo.exp-name n" + common);
+  ASSERT_EQ(s.exit_code, 0) << s.out;
+  const std::string ckpt = (root / "n/final_ckpt.pt").string();
+  auto stats = [&] {
+    const CheckpointMeta meta = ReadCheckpointMeta(ckpt);
+    EXPECT_TRUE(meta.norm_obs);
+    Agent agent = LoadAgent<Agent>(ckpt, meta);
+    return agent->named_buffers();
+  };
+  auto b = stats();
+  EXPECT_DOUBLE_EQ(b["obs_norm.count"].item<double>(), 320.0);
+  // The SO-100's joints rest away from zero and move little in 40 steps: the statistics are the env's, not
+  // the identity the normalizer starts from.
+  EXPECT_GT(b["obs_norm.mean"].abs().max().item<float>(), 0.1f);
+  EXPECT_LT(b["obs_norm.var"].min().item<float>(), 0.5f);
+  const RunResult r =
+      Sim2real("train --resume-training --checkpoint " + ckpt + " --ppo.total-timesteps 640" + common);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_DOUBLE_EQ(stats()["obs_norm.count"].item<double>(), 640.0);
+  const RunResult e = Sim2real("eval --env_id=SO100GraspCube-v1 --checkpoint=" + ckpt +
+                               " --num-episodes 2 --num-envs 2 --json");
+  ASSERT_EQ(e.exit_code, 0) << e.out;
+  EXPECT_EQ(LastJsonLine(e.out)["episodes"], 2);
+  const RunResult x = Sim2real("export-onnx --checkpoint " + ckpt + " --json");
+  ASSERT_EQ(x.exit_code, 0) << x.out;
+  EXPECT_TRUE(fs::exists(root / "n/final_ckpt.onnx")) << x.out;
+  fs::remove_all(root);
+}
 
 TEST(TrainCliTest, GuideCommandParsesVerbatim) {
   const RunResult r = Sim2real(

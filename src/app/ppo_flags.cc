@@ -90,6 +90,8 @@ std::vector<PpoField> PpoFields(rl::PpoConfig* c) {
       {"num-minibatches", &c->num_minibatches, "minibatches per epoch", kChanges},
       {"update-epochs", &c->update_epochs, "epochs per update", kChanges},
       {"norm-adv", &c->norm_adv, "normalize advantages per minibatch", kChanges},
+      {"norm-obs", &c->norm_obs,
+       "normalize the state observation by running mean and variance (CleanRL), clipped to +-10", kChanges},
       {"clip-coef", &c->clip_coef, "surrogate clipping", kChanges},
       {"clip-vloss", &c->clip_vloss, "clip the value loss", kChanges},
       {"ent-coef", &c->ent_coef, "entropy bonus (PPO; accepted by FPO, which has no tractable entropy)",

@@ -51,6 +51,7 @@ class OnnxPolicy : public rl::Policy {
     meta_.image_height = static_cast<int>(num("image_height"));
     meta_.image_width = static_cast<int>(num("image_width"));
     meta_.include_state = num("include_state") != 0;
+    meta_.norm_obs = md.count("sim2real.norm_obs") && num("norm_obs") != 0;  // older exports: none
     meta_.fpo_num_steps = static_cast<int>(num("fpo_num_steps"));
     meta_.fpo_action_squash = get("fpo_action_squash");
     meta_.global_step = num("global_step");

@@ -22,9 +22,11 @@ AgentImpl::AgentImpl(const AgentSpec& spec) : spec_(spec) {
   register_module("actor_mean", actor_);
   register_module("critic", critic_);
   actor_logstd = register_parameter("actor_logstd", torch::full({1, a}, -0.5));
+  if (spec.norm_obs) obs_norm_ = register_module("obs_norm", ObsNormalizer(spec.obs_dim));
 }
 
-torch::Tensor AgentImpl::Features(const torch::Tensor& obs, const torch::Tensor& image) {
+torch::Tensor AgentImpl::Features(const torch::Tensor& raw_obs, const torch::Tensor& image) {
+  const auto obs = obs_norm_ ? obs_norm_->forward(raw_obs) : raw_obs;
   return spec_.rgb() ? EncodeImageAndState(cnn_, state_fc_, obs, image) : obs;
 }
 

@@ -2,10 +2,13 @@
 //   rgb:   NatureCNN on image / 255 -> 256 (ReLU), state Linear -> 256 (no activation), concatenated;
 //          actor 512 -> 512 ReLU -> A, critic 512 -> 512 ReLU -> 1.
 //   state: actor and critic MLPs obs -> 256 -> 256 -> 256 (Tanh) -> A / 1.
+//   norm_obs: the state vector goes through an ObsNormalizer first (both modes).
 // Gaussian policy with a state-independent log-std (initialised at -0.5); orthogonal init of the heads.
 #pragma once
 
 #include <torch/torch.h>
+
+#include "rl/networks.h"
 
 namespace s2r::rl {
 
@@ -15,6 +18,7 @@ struct AgentSpec {
   int image_height = 0;  // > 0: rgb agent
   int image_width = 0;
   bool include_state = true;  // rgb agent: also use the state vector
+  bool norm_obs = false;      // normalize the state vector first (an "obs_norm" ObsNormalizer)
   bool rgb() const { return image_height > 0; }
 };
 
@@ -34,6 +38,10 @@ class AgentImpl : public torch::nn::Module {
   // Samples an action (or scores `action` if defined) and returns log-prob, entropy and value.
   ActionSample ActionAndValue(const torch::Tensor& obs, const torch::Tensor& image,
                               const torch::Tensor& action = {});
+  // Folds training observations [B, D] into the normalizer's statistics (no-op without norm_obs).
+  void UpdateObsStats(const torch::Tensor& obs) {
+    if (obs_norm_) obs_norm_->Update(obs);
+  }
 
   torch::Tensor actor_logstd;  // [1, A]
 
@@ -44,6 +52,7 @@ class AgentImpl : public torch::nn::Module {
   torch::nn::Linear state_fc_{nullptr};    // rgb with state
   torch::nn::Sequential actor_{nullptr};   // features -> mean
   torch::nn::Sequential critic_{nullptr};  // features -> value
+  ObsNormalizer obs_norm_{nullptr};        // norm_obs
 };
 TORCH_MODULE(Agent);
 

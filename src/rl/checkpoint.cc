@@ -32,6 +32,7 @@ void WriteMeta(torch::serialize::OutputArchive& a, const CheckpointMeta& m) {
   a.write("fpo_num_steps", c10::IValue(static_cast<int64_t>(m.fpo_num_steps)));
   a.write("fpo_action_squash", c10::IValue(m.fpo_action_squash));
   a.write("distilled_from", c10::IValue(m.distilled_from));
+  a.write("norm_obs", c10::IValue(m.norm_obs));
 }
 
 CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& path) {
@@ -62,6 +63,7 @@ CheckpointMeta ReadMeta(torch::serialize::InputArchive& a, const std::string& pa
   if (a.try_read("fpo_num_steps", v)) m.fpo_num_steps = static_cast<int>(v.toInt());
   if (a.try_read("fpo_action_squash", v)) m.fpo_action_squash = v.toStringRef();
   if (a.try_read("distilled_from", v)) m.distilled_from = v.toStringRef();
+  if (a.try_read("norm_obs", v)) m.norm_obs = v.toBool();  // older checkpoints: none
   if (m.algo != "ppo" && m.algo != "fpo")
     throw IoError("checkpoint '" + path + "': unknown algorithm '" + m.algo + "' (expected ppo or fpo)");
   if (m.algo == "fpo" && m.fpo_num_steps < 1)
@@ -90,6 +92,7 @@ AgentSpec SpecFromMeta(const CheckpointMeta& m) {
   s.image_height = m.image_height;
   s.image_width = m.image_width;
   s.include_state = m.include_state;
+  s.norm_obs = m.norm_obs;
   return s;
 }
 

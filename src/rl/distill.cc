@@ -89,7 +89,7 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
   const int N = run.N, T = run.T, D = run.D, A = run.A, H = run.H, W = run.W;
   if (!run.rgb) throw ConfigError("--algo distill: the student learns from pixels; use --obs-mode rgb");
   const torch::Device device = run.device;
-  Agent student(AgentSpec{D, A, H, W, cfg.include_state});
+  Agent student(AgentSpec{D, A, H, W, cfg.include_state, cfg.norm_obs});
   if (dcfg.copy_teacher_std && teacher->meta().algo == "ppo") {
     const Agent t = LoadAgent<Agent>(dcfg.teacher, teacher->meta());
     torch::NoGradGuard no_grad;
@@ -184,6 +184,7 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
         loss_sum += l, ++minibatches;
       }
     }
+    student->UpdateObsStats(buf_obs.narrow(0, slot * B, B));  // this rollout's observations
     const double update_time = Since(t_update);
 
     // ------------------------------------------------------------ log

@@ -20,6 +20,7 @@ FlowAgentImpl::FlowAgentImpl(const AgentSpec& spec) : spec_(spec) {
   }
   register_module("velocity", velocity_);
   register_module("critic", critic_);
+  if (spec.norm_obs) obs_norm_ = register_module("obs_norm", ObsNormalizer(spec.obs_dim));
 }
 
 torch::Tensor FlowAgentImpl::EmbedTime(const torch::Tensor& t) {
@@ -32,7 +33,8 @@ torch::Tensor FlowAgentImpl::EmbedTime(const torch::Tensor& t) {
   return torch::cat(parts, -1);
 }
 
-torch::Tensor FlowAgentImpl::Features(const torch::Tensor& obs, const torch::Tensor& image) {
+torch::Tensor FlowAgentImpl::Features(const torch::Tensor& raw_obs, const torch::Tensor& image) {
+  const auto obs = obs_norm_ ? obs_norm_->forward(raw_obs) : raw_obs;
   return spec_.rgb() ? EncodeImageAndState(cnn_, state_fc_, obs, image) : obs;
 }
 

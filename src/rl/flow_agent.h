@@ -1,8 +1,8 @@
 // The FPO agent (torch): a flow-matching policy. Only rl/*.cc include this header.
 //   Encoders as the PPO agent: rgb -> NatureCNN(image / 255) 256 (+ state Linear 256); state -> the raw
-//   observation. Critic as PPO's (512 ReLU head on rgb features, 3x256 Tanh MLP on state).
-//   Velocity field v(x, t, features) -> R^A: an MLP on [features, x, emb(t)] (rgb: 512 ReLU, 1 hidden
-//   layer, as the lerobot-sim2real FPO fork; state: 3x256 Tanh as PPO's actor), last layer near zero.
+//   observation (normalized first with norm_obs). Critic as PPO's (512 ReLU head on rgb features, 3x256 Tanh
+//   MLP on state). Velocity field v(x, t, features) -> R^A: an MLP on [features, x, emb(t)] (rgb: 512 ReLU, 1
+//   hidden layer, as the lerobot-sim2real FPO fork; state: 3x256 Tanh as PPO's actor), last layer near zero.
 //   emb(t) = [cos(2^j t), sin(2^j t)], j = 0..3 (8 values, MuJoCo Playground's embedding).
 // Path convention (paper eq. 9): t = 0 is noise, t = 1 the action. x_t = t a + (1 - t) eps, and the
 // conditional velocity target is u = a - eps. Sampling: x ~ N(0, I) (or 0 for zero-noise evaluation),
@@ -29,6 +29,10 @@ class FlowAgentImpl : public torch::nn::Module {
 
   // obs [B, D] float, image [B, H, W, 3] uint8 (rgb) or undefined -> features [B, F] (state: obs itself).
   torch::Tensor Features(const torch::Tensor& obs, const torch::Tensor& image);
+  // Folds training observations [B, D] into the normalizer's statistics (no-op without norm_obs).
+  void UpdateObsStats(const torch::Tensor& obs) {
+    if (obs_norm_) obs_norm_->Update(obs);
+  }
   torch::Tensor Value(const torch::Tensor& features);  // [B]
   // f [M, F], x [M, A], t [M, 1] -> v [M, A]
   torch::Tensor Velocity(const torch::Tensor& f, const torch::Tensor& x, const torch::Tensor& t);
@@ -61,6 +65,7 @@ class FlowAgentImpl : public torch::nn::Module {
   torch::nn::Linear state_fc_{nullptr};      // rgb with state
   torch::nn::Sequential velocity_{nullptr};  // [features, x, emb(t)] -> v
   torch::nn::Sequential critic_{nullptr};    // features -> value
+  ObsNormalizer obs_norm_{nullptr};          // norm_obs
 };
 TORCH_MODULE(FlowAgent);
 

@@ -64,4 +64,30 @@ torch::nn::Sequential MakeMlp(int in, int width, int hidden_layers, int out, dou
   return mlp;
 }
 
+ObsNormalizerImpl::ObsNormalizerImpl(int obs_dim) {
+  mean = register_buffer("mean", torch::zeros({obs_dim}));
+  var = register_buffer("var", torch::ones({obs_dim}));
+  count = register_buffer("count", torch::zeros({}, torch::kFloat64));
+}
+
+torch::Tensor ObsNormalizerImpl::forward(const torch::Tensor& obs) {
+  return ((obs - mean) * torch::rsqrt(var + kEpsilon)).clamp(-kClip, kClip);
+}
+
+void ObsNormalizerImpl::Update(const torch::Tensor& obs) {
+  torch::NoGradGuard no_grad;
+  const auto x = obs.detach().to(torch::kFloat64);
+  const double n = static_cast<double>(x.size(0));
+  const double c = count.item<double>();
+  const auto batch_mean = x.mean(0);
+  const auto batch_var = x.var(0, /*unbiased=*/false);
+  const auto old_mean = mean.to(torch::kFloat64), old_var = var.to(torch::kFloat64);
+  const double total = c + n;
+  const auto delta = batch_mean - old_mean;
+  const auto m2 = old_var * c + batch_var * n + delta.pow(2) * (c * n / total);
+  mean.copy_(old_mean + delta * (n / total));
+  var.copy_(m2 / total);
+  count.fill_(total);
+}
+
 }  // namespace s2r::rl

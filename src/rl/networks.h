@@ -30,4 +30,20 @@ torch::Tensor EncodeImageAndState(torch::nn::Sequential& cnn, torch::nn::Linear&
 torch::nn::Sequential MakeMlp(int in, int width, int hidden_layers, int out, double out_gain,
                               const char* act = "tanh");
 
+// Observation normalization as CleanRL's continuous PPO does it (gym's NormalizeObservation, then a clip):
+// (obs - mean) / sqrt(var + 1e-8), clipped to +-10, with the mean and variance of every observation the
+// training envs produced. Buffers (saved in checkpoints, exported to ONNX): mean [D], var [D] float32,
+// count [] float64. It starts as the identity (mean 0, var 1, count 0).
+class ObsNormalizerImpl : public torch::nn::Module {
+ public:
+  static constexpr double kEpsilon = 1e-8;
+  static constexpr double kClip = 10.0;
+  explicit ObsNormalizerImpl(int obs_dim);
+  torch::Tensor forward(const torch::Tensor& obs);  // [B, D] -> [B, D]
+  // Folds a batch into the statistics (Chan et al.'s parallel mean/variance). obs [B, D], B >= 1.
+  void Update(const torch::Tensor& obs);
+  torch::Tensor mean, var, count;
+};
+TORCH_MODULE(ObsNormalizer);
+
 }  // namespace s2r::rl

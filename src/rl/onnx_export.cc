@@ -109,6 +109,21 @@ class GraphWriter {
     throw IoError("export-onnx: the checkpoint's network has no module " + name);
   }
 
+  // The agent's ObsNormalizer ("obs_norm"), where it has one: obs [N, D] -> clip((obs - mean) * inv_std,
+  // +-10), the affine part as one Gemm with diag(inv_std) (portable where a broadcast Sub/Mul is not).
+  std::string NormalizedObs(torch::nn::Module& agent, const std::string& obs) {
+    auto named = agent.named_children();
+    auto* child = named.find("obs_norm");
+    if (!child) return obs;
+    auto& norm = *(*child)->as<ObsNormalizerImpl>();
+    const auto inv_std = torch::rsqrt(norm.var.detach() + ObsNormalizerImpl::kEpsilon);  // [D]
+    const auto x = g_->AddNode("Gemm", {obs, Weight("obs_norm.inv_std_diag", torch::diag(inv_std)),
+                                        Weight("obs_norm.shift", -norm.mean.detach() * inv_std)});
+    const auto clip = static_cast<float>(ObsNormalizerImpl::kClip);
+    return g_->AddNode("Clip", {x}, "obs_normalized",
+                       {onnx::Attr::Float("min", -clip), onnx::Attr::Float("max", clip)});
+  }
+
   // Clip-6's attribute form (opset 10): the form OpenCV's dnn importer reads.
   std::string ClipToUnit(const std::string& x, const std::string& output) {
     return g_->AddNode("Clip", {x}, output,
@@ -160,7 +175,8 @@ OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string
   OnnxExportInfo info;
   const auto batch = onnx::Dim::Free("batch");
   const bool rgb = meta.image_height > 0;
-  if (!rgb || meta.include_state) {  // an rgb policy without the state never reads obs: no such input
+  const bool reads_obs = !rgb || meta.include_state;  // an rgb policy without the state never reads obs
+  if (reads_obs) {                                    // no such input otherwise
     g.AddInput("obs", onnx::ElemType::kFloat, {batch, onnx::Dim::Fixed(meta.obs_dim)});
     info.inputs.push_back("obs");
   }
@@ -175,14 +191,16 @@ OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string
   }
   if (meta.algo == "fpo") {
     FlowAgent agent = LoadAgent<FlowAgent>(checkpoint, meta);
-    const std::string f = rgb ? w.ImageFeatures(*agent, "obs", "image") : "obs";
+    const std::string obs = reads_obs ? w.NormalizedObs(*agent, "obs") : "obs";
+    const std::string f = rgb ? w.ImageFeatures(*agent, obs, "image") : obs;
     const int feat = rgb ? (meta.include_state ? 512 : 256) : meta.obs_dim;
     std::string x = FlowSample(w, g, *agent, f, feat, "noise", meta.fpo_num_steps);
     if (meta.fpo_action_squash == "tanh") x = g.AddNode("Tanh", {x});
     w.ClipToUnit(x, "action");
   } else {
     Agent agent = LoadAgent<Agent>(checkpoint, meta);
-    const std::string f = rgb ? w.ImageFeatures(*agent, "obs", "image") : "obs";
+    const std::string obs = reads_obs ? w.NormalizedObs(*agent, "obs") : "obs";
+    const std::string f = rgb ? w.ImageFeatures(*agent, obs, "image") : obs;
     const auto mean = w.Sequential(
         f, *GraphWriter::Child(*agent, "actor_mean")->as<torch::nn::SequentialImpl>(), "actor_mean");
     // noise * std as noise [N, A] x diag(std) [A, A] (a Gemm, where a broadcast Mul is less portable).
@@ -202,6 +220,7 @@ OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string
       {"sim2real.image_height", std::to_string(meta.image_height)},
       {"sim2real.image_width", std::to_string(meta.image_width)},
       {"sim2real.include_state", meta.include_state ? "1" : "0"},
+      {"sim2real.norm_obs", meta.norm_obs ? "1" : "0"},
       {"sim2real.fpo_num_steps", std::to_string(meta.fpo_num_steps)},
       {"sim2real.fpo_action_squash", meta.fpo_action_squash},
       {"sim2real.global_step", std::to_string(meta.global_step)},

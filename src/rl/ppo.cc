@@ -91,7 +91,7 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
   const int N = run.N, T = run.T, D = run.D, A = run.A, H = run.H, W = run.W;
   const bool rgb = run.rgb;
   const torch::Device device = run.device;
-  Agent agent(AgentSpec{D, A, H, W, cfg.include_state});
+  Agent agent(AgentSpec{D, A, H, W, cfg.include_state, cfg.norm_obs});
   agent->to(device);
   torch::optim::Adam optimizer(agent->parameters(), torch::optim::AdamOptions(cfg.learning_rate).eps(1e-5));
   run.Attach(*agent, optimizer);  // restores both when resuming
@@ -190,6 +190,9 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
         optimizer.step();
       }
     }
+    // The normalizer learns this rollout's observations only now: the rollout and its update saw the same
+    // inputs (the statistics lag one iteration; the first rollout is seen unnormalized).
+    agent->UpdateObsStats(b_obs);
     const double update_time = Since(t_update);
 
     // ------------------------------------------------------------ log

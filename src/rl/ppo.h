@@ -48,6 +48,7 @@ struct PpoConfig {
   int num_minibatches = 32;
   int update_epochs = 4;
   bool norm_adv = true;
+  bool norm_obs = false;  // CleanRL's observation normalization (the guide's ManiSkill recipe has none)
   double clip_coef = 0.2;
   bool clip_vloss = false;
   double ent_coef = 0.0;

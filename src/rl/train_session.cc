@@ -70,6 +70,7 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
   meta_.config_json = config_json;
   meta_.obs_dim = D, meta_.action_dim = A, meta_.image_height = H, meta_.image_width = W;
   meta_.include_state = cfg.include_state;
+  meta_.norm_obs = cfg.norm_obs;
   meta_.distilled_from = distilled_from;
   label_ = label.empty() ? "train " + algo : label;
   if (algo == "fpo") meta_.fpo_num_steps = cfg.fpo_num_steps, meta_.fpo_action_squash = cfg.fpo_action_squash;
