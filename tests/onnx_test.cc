@@ -129,17 +129,19 @@ cv::Mat View(const torch::Tensor& t, int type) {
   return cv::Mat(static_cast<int>(shape.size()), shape.data(), type, t.data_ptr());
 }
 
-// The exported model run by OpenCV's dnn module directly (not through sim2real's loader).
+// The exported model run by OpenCV's dnn module directly (not through sim2real's loader). An undefined
+// noise: the model has no noise input (a --deterministic export); `a` actions are read back.
 torch::Tensor DnnAction(const std::string& onnx_path, const torch::Tensor& obs, const torch::Tensor& image,
-                        const torch::Tensor& noise) {
+                        const torch::Tensor& noise, int64_t a = 6) {
   cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx_path);
   if (!image.defined() || ReadCheckpointMeta(fs::path(onnx_path).replace_extension(".pt")).include_state)
     net.setInput(View(obs, CV_32F), "obs");
   if (image.defined()) net.setInput(View(image, CV_8U), "image");
-  net.setInput(View(noise, CV_32F), "noise");
+  if (noise.defined()) net.setInput(View(noise, CV_32F), "noise");
   cv::Mat out = net.forward("action");
-  EXPECT_EQ(out.total(), static_cast<size_t>(noise.numel()));
-  return torch::from_blob(out.ptr<float>(), noise.sizes(), torch::kFloat32).clone();
+  const int64_t n = image.defined() ? image.size(0) : obs.size(0);
+  EXPECT_EQ(out.total(), static_cast<size_t>(n * a));
+  return torch::from_blob(out.ptr<float>(), {n, a}, torch::kFloat32).clone();
 }
 
 class OnnxParity : public ::testing::TestWithParam<Case> {};
@@ -215,6 +217,47 @@ INSTANTIATE_TEST_SUITE_P(Policies, OnnxParity,
                                            Case{"ppo", false, "clip", true, true},
                                            Case{"fpo", true, "clip", true, true}),
                          [](const auto& info) { return Name(info.param); });
+
+// export-onnx --deterministic: no noise input, and the graph computes what the full export computes with zero
+// noise (PPO's mean; FPO's flow from zero, whose first Euler step is folded differently); its policy acts
+// deterministically through sim2real's loader and refuses to sample.
+TEST(OnnxDeterministicTest, NoNoiseInputAndTheZeroNoiseAction) {
+  const fs::path dir = TestDir("deterministic");
+  for (const Case& c : {Case{"ppo", false}, Case{"fpo", false}, Case{"fpo", true, "tanh", false},
+                        Case{"ppo", true, "clip", true, true}}) {
+    SCOPED_TRACE(Name(c));
+    const std::string ckpt = SaveRandomCheckpoint(dir, c, 12);
+    const std::string onnx_path = fs::path(ckpt).replace_extension(".onnx").string();
+    const OnnxExportInfo info = ExportPolicyOnnx(ckpt, onnx_path, true);
+    EXPECT_TRUE(info.deterministic);
+    EXPECT_EQ(std::count(info.inputs.begin(), info.inputs.end(), "noise"), 0);
+    EXPECT_EQ(info.inputs.size(), (c.rgb ? 1u : 0u) + (c.include_state ? 1u : 0u));
+    const int n = 4;
+    torch::manual_seed(6);
+    const CheckpointMeta meta = MetaFor(c);
+    const auto obs = torch::randn({n, meta.obs_dim});
+    const auto image =
+        c.rgb ? torch::randint(0, 256, {n, meta.image_height, meta.image_width, 3}).to(torch::kUInt8)
+              : torch::Tensor();
+    const auto want = TorchAction(ckpt, obs, image, torch::zeros({n, 6}));
+    const auto got = DnnAction(onnx_path, obs, image, torch::Tensor());
+    EXPECT_LT((want - got).abs().max().item<float>(), 2e-5) << want << "\n" << got;
+    EXPECT_GT((want - want[0]).abs().max().item<float>(), 0.05);  // not a constant graph
+    auto policy = deploy::LoadOnnxPolicy(onnx_path);
+    EXPECT_TRUE(policy->meta().deterministic_only);
+    std::vector<float> a(n * 6);
+    const uint8_t* img = c.rgb ? image.data_ptr<uint8_t>() : nullptr;
+    policy->Act(obs.data_ptr<float>(), img, n, true, a.data());
+    for (int i = 0; i < n * 6; ++i) EXPECT_NEAR(a[i], want.view({-1})[i].item<float>(), 2e-5) << i;
+    try {
+      policy->Act(obs.data_ptr<float>(), img, n, false, a.data());
+      ADD_FAILURE() << "a deterministic export sampled";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("--deterministic"), std::string::npos) << e.what();
+    }
+  }
+  fs::remove_all(dir);
+}
 
 // The ONNX project's own checker (python3-onnx), with full shape inference, accepts what sim2real writes, and
 // infers the declared output shape: other runtimes (onnxruntime, TensorRT) start from this check.
@@ -316,6 +359,22 @@ TEST(OnnxCliTest, ExportThenEvalTheOnnxFileGivesTheCheckpointsEpisodes) {
                 1e-3 * std::max(1.0, std::abs(ja["return"].get<double>())))
         << a.out << "\n"
         << b.out;
+    // The --deterministic export gives the same episodes, and refuses --stochastic before any episode.
+    const std::string det_path = (dir / (algo + "_det.onnx")).string();
+    r = s2r::testing::RunCli(
+        "export-onnx --checkpoint " + ckpt + " --deterministic --out " + det_path + " --json", false);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["inputs"], nlohmann::json({"obs"}));
+    EXPECT_EQ(nlohmann::json::parse(r.out)["deterministic"], true);
+    auto d = s2r::testing::RunCli("eval --checkpoint " + det_path + eval, false);
+    ASSERT_EQ(d.exit_code, 0) << d.out;
+    EXPECT_EQ(nlohmann::json::parse(d.out)["success_once"], ja["success_once"]);
+    EXPECT_NEAR(nlohmann::json::parse(d.out)["return"].get<double>(), ja["return"].get<double>(),
+                1e-3 * std::max(1.0, std::abs(ja["return"].get<double>())));
+    auto s = s2r::testing::RunCli("eval --checkpoint " + det_path + " --stochastic" + eval);
+    EXPECT_EQ(s.exit_code, 2) << s.out;
+    EXPECT_NE(s.out.find("--stochastic"), std::string::npos) << s.out;
+    EXPECT_NE(s.out.find("--deterministic"), std::string::npos) << s.out;
   }
   // `bench policy`: both runtimes timed on the same inputs, the ratio of the medians, the same actions.
   const std::string ckpt = (dir / "fpo_state_clip.pt").string();

@@ -15,13 +15,17 @@ namespace s2r::app {
 
 void AddExportOnnxCommand(CLI::App& app) {
   static std::string checkpoint, out;
-  static bool json = false;
+  static bool json = false, deterministic = false;
   auto* cmd = app.add_subcommand(
       "export-onnx",
       "Export a checkpoint's policy (PPO or FPO) as an ONNX model: inputs obs, noise (zeros: "
-      "the deterministic action), image (rgb); output action in [-1, 1]");
+      "the deterministic action; none with --deterministic), image (rgb); output action in [-1, 1]");
   cmd->add_option("--checkpoint", checkpoint, "checkpoint (.pt) from sim2real train")->required();
   cmd->add_option("--out", out, "ONNX file to write (default: the checkpoint's path with .onnx)");
+  cmd->add_flag(
+      "--deterministic", deterministic,
+      "no noise input: the graph computes the deterministic action only (PPO's mean, FPO's flow from "
+      "zero), one input fewer for robots that never sample");
   cmd->add_flag("--json", json, "print one JSON object on stdout");
   cmd->callback([] {
     RequirePolicyFile(checkpoint);
@@ -34,7 +38,7 @@ void AddExportOnnxCommand(CLI::App& app) {
     if (std::filesystem::path(path).extension() != ".onnx")
       throw ConfigError("--out " + path +
                         ": expected a .onnx file name (eval recognises ONNX policies by it)");
-    const rl::OnnxExportInfo info = rl::ExportPolicyOnnx(checkpoint, path);
+    const rl::OnnxExportInfo info = rl::ExportPolicyOnnx(checkpoint, path, deterministic);
     if (json) {
       std::cout << nlohmann::json{{"path", info.path},
                                   {"checkpoint", checkpoint},
@@ -46,7 +50,8 @@ void AddExportOnnxCommand(CLI::App& app) {
                                   {"nodes", info.num_nodes},
                                   {"weights", info.num_weights},
                                   {"bytes", info.bytes},
-                                  {"fpo_num_steps", info.fpo_num_steps}}
+                                  {"fpo_num_steps", info.fpo_num_steps},
+                                  {"deterministic", info.deterministic}}
                        .dump()
                 << "\n";
       return;

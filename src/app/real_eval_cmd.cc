@@ -40,6 +40,7 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   if (policy = f.scripted ? nullptr : LoadAnyPolicy(f.checkpoint, f.seed); policy) {
     const rl::CheckpointMeta& m = policy->meta();
     RequireCompatible(m, env_flags.env_id, "", "--checkpoint " + f.checkpoint);
+    RequireCanSample(m, f.sample_actions, "--checkpoint " + f.checkpoint, "--stochastic");
     if (m.obs_mode != "rgb")
       throw ConfigError("--checkpoint " + f.checkpoint +
                         ": a state-observation policy needs the cube's pose, which the real robot cannot "

@@ -32,11 +32,21 @@ void RequireCompatible(const rl::CheckpointMeta& meta, const std::string& env_id
     throw ConfigError(what + ": a " + meta.algo + " checkpoint, not " + algo);
 }
 
+void RequireCanSample(const rl::CheckpointMeta& meta, bool sample, const std::string& what,
+                      const std::string& flag) {
+  if (sample && meta.deterministic_only)
+    throw ConfigError(
+        flag + ": " + what +
+        " was exported with --deterministic (no noise input), so it cannot sample actions; drop " + flag +
+        " or export it again without --deterministic");
+}
+
 SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt) {
   SimEvalResult r;
   auto policy = LoadAnyPolicy(opt.checkpoint, opt.seed);
   r.meta = policy->meta();
   RequireCompatible(r.meta, env_id, "", "--checkpoint " + opt.checkpoint);
+  RequireCanSample(r.meta, !opt.deterministic, "--checkpoint " + opt.checkpoint, "--stochastic");
   env_cfg.obs_mode = sim::ParseObsMode(r.meta.obs_mode, "checkpoint obs mode");
   if (r.meta.image_height > 0) {
     env_cfg.sensor_height = r.meta.image_height;

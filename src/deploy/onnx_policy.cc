@@ -52,6 +52,8 @@ class OnnxPolicy : public rl::Policy {
     meta_.image_width = static_cast<int>(num("image_width"));
     meta_.include_state = num("include_state") != 0;
     meta_.norm_obs = md.count("sim2real.norm_obs") && num("norm_obs") != 0;  // older exports: none
+    meta_.deterministic_only = md.count("sim2real.deterministic") && num("deterministic") != 0;
+    path_ = path;
     meta_.fpo_num_steps = static_cast<int>(num("fpo_num_steps"));
     meta_.fpo_action_squash = get("fpo_action_squash");
     meta_.global_step = num("global_step");
@@ -78,6 +80,12 @@ class OnnxPolicy : public rl::Policy {
       const int img_shape[] = {n, meta_.image_height, meta_.image_width, 3};
       net_.setInput(cv::Mat(4, img_shape, CV_8U, const_cast<uint8_t*>(image)), "image");
     }
+    if (meta_.deterministic_only) {
+      if (!deterministic)
+        throw ConfigError("ONNX model '" + path_ +
+                          "' was exported with --deterministic (no noise input): it cannot sample actions");
+      return Forward(n, actions);
+    }
     std::normal_distribution<float> normal(0.0f, 1.0f);
     std::vector<float> noise;
     // PPO: the Gaussian's standard noise; FPO: the flow's start. Zeros give the deterministic action.
@@ -86,6 +94,13 @@ class OnnxPolicy : public rl::Policy {
       for (float& v : noise) v = normal(rng_);
     const int noise_shape[] = {n, a};
     net_.setInput(cv::Mat(2, noise_shape, CV_32F, noise.data()), "noise");
+    Forward(n, actions);
+  }
+
+ private:
+  // Runs the graph on the inputs set and copies the action [n, A] out.
+  void Forward(int n, float* actions) {
+    const int a = meta_.action_dim;
     const cv::Mat out = net_.forward("action");  // [n, A] float32
     if (out.total() != static_cast<size_t>(n) * a || out.type() != CV_32F)
       throw IoError("ONNX policy: the model returned " + std::to_string(out.total()) + " values, expected " +
@@ -93,8 +108,8 @@ class OnnxPolicy : public rl::Policy {
     std::copy(out.ptr<float>(), out.ptr<float>() + static_cast<size_t>(n) * a, actions);
   }
 
- private:
   rl::CheckpointMeta meta_;
+  std::string path_;
   cv::dnn::Net net_;
   std::mt19937_64 rng_;
 };

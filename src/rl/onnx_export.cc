@@ -138,6 +138,8 @@ class GraphWriter {
 // The FPO sampler: x <- x + (1/K) v(x, k/K, f), k = 0..K-1. The velocity MLP's first Linear on
 // [f, x, emb(t)] is split: f W_f^T once; x W_x^T + (b + emb(k/K) W_e^T) per step, the embedding's term a
 // constant bias. The last Linear is scaled by 1/K, so each step adds its output to x.
+// An empty `noise` starts the flow from zero: the first step's x W_x^T vanishes, so its Gemm on f carries
+// that step's bias and the step's output is x_1 itself.
 std::string FlowSample(GraphWriter& w, onnx::Graph& g, FlowAgentImpl& agent, const std::string& f, int feat,
                        const std::string& noise, int steps) {
   auto& vel = *GraphWriter::Child(agent, "velocity")->as<torch::nn::SequentialImpl>();
@@ -156,18 +158,26 @@ std::string FlowSample(GraphWriter& w, onnx::Graph& g, FlowAgentImpl& agent, con
   for (int k = 0; k < steps; ++k) {
     const auto t = torch::full({1, 1}, k * dt);
     const auto bias = first->bias.detach() + torch::matmul(FlowAgentImpl::EmbedTime(t), We.t()).squeeze(0);
-    const auto hx = g.AddNode("Gemm", {x, wx, w.Weight("velocity.0.bias.step" + std::to_string(k), bias)}, "",
-                              {onnx::Attr::Int("transB", 1)});
+    const auto bias_name = w.Weight("velocity.0.bias.step" + std::to_string(k), bias);
+    const std::string next = "x_" + std::to_string(k + 1);
+    if (x.empty()) {  // x = 0: h = f W_f^T + b_k, and x_1 = v dt
+      const auto h = g.AddNode("Gemm", {f, w.Weight("velocity.0.weight.features", Wf), bias_name}, "",
+                               {onnx::Attr::Int("transB", 1)});
+      x = w.Sequential(h, vel, "velocity", 1, dt, next);
+      continue;
+    }
+    const auto hx = g.AddNode("Gemm", {x, wx, bias_name}, "", {onnx::Attr::Int("transB", 1)});
     const auto h = g.AddNode("Add", {hf, hx});
     const auto v_dt = w.Sequential(h, vel, "velocity", 1, dt);
-    x = g.AddNode("Add", {x, v_dt}, "x_" + std::to_string(k + 1));
+    x = g.AddNode("Add", {x, v_dt}, next);
   }
   return x;
 }
 
 }  // namespace
 
-OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string& out_path) {
+OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string& out_path,
+                                bool deterministic) {
   const CheckpointMeta meta = ReadCheckpointMeta(checkpoint);
   torch::NoGradGuard no_grad;
   onnx::Graph g("sim2real_" + meta.algo + "_policy");
@@ -180,8 +190,11 @@ OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string
     g.AddInput("obs", onnx::ElemType::kFloat, {batch, onnx::Dim::Fixed(meta.obs_dim)});
     info.inputs.push_back("obs");
   }
-  g.AddInput("noise", onnx::ElemType::kFloat, {batch, onnx::Dim::Fixed(meta.action_dim)});
-  info.inputs.push_back("noise");
+  if (!deterministic) {
+    g.AddInput("noise", onnx::ElemType::kFloat, {batch, onnx::Dim::Fixed(meta.action_dim)});
+    info.inputs.push_back("noise");
+  }
+  const std::string noise = deterministic ? "" : "noise";
   // The image last: OpenCV 4.6's dnn miscomputes a graph whose first input is the uint8 one.
   if (rgb) {
     g.AddInput("image", onnx::ElemType::kUint8,
@@ -194,7 +207,7 @@ OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string
     const std::string obs = reads_obs ? w.NormalizedObs(*agent, "obs") : "obs";
     const std::string f = rgb ? w.ImageFeatures(*agent, obs, "image") : obs;
     const int feat = rgb ? (meta.include_state ? 512 : 256) : meta.obs_dim;
-    std::string x = FlowSample(w, g, *agent, f, feat, "noise", meta.fpo_num_steps);
+    std::string x = FlowSample(w, g, *agent, f, feat, noise, meta.fpo_num_steps);
     if (meta.fpo_action_squash == "tanh") x = g.AddNode("Tanh", {x});
     w.ClipToUnit(x, "action");
   } else {
@@ -203,11 +216,15 @@ OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string
     const std::string f = rgb ? w.ImageFeatures(*agent, obs, "image") : obs;
     const auto mean = w.Sequential(
         f, *GraphWriter::Child(*agent, "actor_mean")->as<torch::nn::SequentialImpl>(), "actor_mean");
-    // noise * std as noise [N, A] x diag(std) [A, A] (a Gemm, where a broadcast Mul is less portable).
-    const auto std_diag = torch::diag(agent->actor_logstd.detach().exp().reshape({-1}));
-    const auto scaled = g.AddNode("Gemm", {"noise", w.Weight("actor_std_diag", std_diag),
-                                           w.Weight("actor_noise_bias", torch::zeros({meta.action_dim}))});
-    w.ClipToUnit(g.AddNode("Add", {mean, scaled}), "action");
+    if (deterministic) {
+      w.ClipToUnit(mean, "action");
+    } else {
+      // noise * std as noise [N, A] x diag(std) [A, A] (a Gemm, where a broadcast Mul is less portable).
+      const auto std_diag = torch::diag(agent->actor_logstd.detach().exp().reshape({-1}));
+      const auto scaled = g.AddNode("Gemm", {"noise", w.Weight("actor_std_diag", std_diag),
+                                             w.Weight("actor_noise_bias", torch::zeros({meta.action_dim}))});
+      w.ClipToUnit(g.AddNode("Add", {mean, scaled}), "action");
+    }
   }
   g.AddOutput("action", onnx::ElemType::kFloat, {batch, onnx::Dim::Fixed(meta.action_dim)});
 
@@ -221,6 +238,7 @@ OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string
       {"sim2real.image_width", std::to_string(meta.image_width)},
       {"sim2real.include_state", meta.include_state ? "1" : "0"},
       {"sim2real.norm_obs", meta.norm_obs ? "1" : "0"},
+      {"sim2real.deterministic", deterministic ? "1" : "0"},
       {"sim2real.fpo_num_steps", std::to_string(meta.fpo_num_steps)},
       {"sim2real.fpo_action_squash", meta.fpo_action_squash},
       {"sim2real.global_step", std::to_string(meta.global_step)},
@@ -237,6 +255,7 @@ OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string
   info.num_weights = static_cast<int64_t>(g.num_weights());
   info.bytes = static_cast<int64_t>(bytes.size());
   info.fpo_num_steps = meta.algo == "fpo" ? meta.fpo_num_steps : 0;
+  info.deterministic = deterministic;
   return info;
 }
 

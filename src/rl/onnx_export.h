@@ -10,6 +10,8 @@
 // steps unrolled (the time embedding of each step folded into a bias), then the squash it was trained with
 // (tanh or none) and the clip. The checkpoint's metadata is kept in the model's metadata_props under
 // "sim2real.*" keys.
+// A deterministic export has no noise input: the graph is the one above with the noise fixed at zero (PPO's
+// mean action; FPO's flow from zero), for robots that never sample ("sim2real.deterministic" = "1").
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,11 @@ struct OnnxExportInfo {
   int opset = 0;
   int64_t num_nodes = 0, num_weights = 0, bytes = 0;
   int fpo_num_steps = 0;
+  bool deterministic = false;  // no noise input
 };
 
 // Writes `out_path` atomically. Throws IoError naming the checkpoint or the output path.
-OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string& out_path);
+OnnxExportInfo ExportPolicyOnnx(const std::string& checkpoint, const std::string& out_path,
+                                bool deterministic = false);
 
 }  // namespace s2r::rl

@@ -18,6 +18,7 @@ struct CheckpointMeta {
   int obs_dim = 0, action_dim = 0, image_height = 0, image_width = 0;
   bool include_state = true;
   bool norm_obs = false;                   // the network normalizes its state input (rl::ObsNormalizer)
+  bool deterministic_only = false;         // an ONNX export without the noise input: Act cannot sample
   int fpo_num_steps = 0;                   // FPO: Euler steps of the sampler it was trained with (0 for PPO)
   std::string fpo_action_squash = "clip";  // FPO: raw sample -> action, "clip" or "tanh" (older: clip)
   std::string distilled_from;              // a distilled student: its teacher's checkpoint (else empty)
