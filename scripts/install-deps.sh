@@ -15,6 +15,7 @@ PACKAGES=(
   libopencv-dnn-dev                   # running exported ONNX policies without libtorch (OpenCV's dnn),
   python3-onnx                        # and the ONNX project's checker, which the export test runs
   xvfb xauth                          # a virtual display for the camera-alignment window test
+  fuse3 libfuse3-dev                  # the virtual PCA9685: a FUSE file that acts as /dev/i2c-N in tests
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

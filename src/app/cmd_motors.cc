@@ -1,14 +1,22 @@
-// `sim2real motors scan|read|setup-id`: the Feetech bus from the command line (LeRobot's motor tools).
+// `sim2real motors scan|read|setup-id`: the Feetech bus from the command line (LeRobot's motor tools);
+// `sim2real motors drive --robot jetbot`: the Jetbot's wheel motors on a PCA9685 over i2c-dev.
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
 #include <vector>
 
 #include "app/commands.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/stop_signal.h"
 #include "hw/feetech/bus.h"
 #include "hw/feetech/control_table.h"
+#include "hw/i2c_dev.h"
+#include "hw/jetbot_motors.h"
 
 namespace s2r::app {
 
@@ -141,11 +149,100 @@ void RunSetupId(const MotorsFlags& f) {
               hw::feetech::kDefaultBaud, model);
 }
 
+struct DriveFlags {
+  std::string robot = "jetbot";
+  std::string i2c = "/dev/i2c-1";
+  std::string address = "0x60";
+  std::string board = "adafruit";
+  double left = NAN, right = NAN;  // required
+  double seconds = NAN;            // required
+  double watchdog_s = 0.25;
+  bool json = false;
+};
+
+// A flag's number as typed: 2, 0.5, nan, inf.
+std::string Num(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+// Every flag checked before the device is opened; ConfigError names the flag (exit 2).
+hw::JetbotMotorsConfig DriveConfig(const DriveFlags& f) {
+  if (f.robot != "jetbot") throw ConfigError("--robot: expected jetbot, got '" + f.robot + "'");
+  for (auto [flag, v] : {std::pair{"--left", f.left}, std::pair{"--right", f.right}})
+    if (!std::isfinite(v) || v < -1 || v > 1)
+      throw ConfigError(std::string(flag) + ": expected a motor value in [-1, 1], got " + Num(v));
+  if (!std::isfinite(f.seconds) || f.seconds <= 0 || f.seconds > 3600)
+    throw ConfigError("--seconds: expected a duration in (0, 3600] s, got " + Num(f.seconds));
+  if (!std::isfinite(f.watchdog_s) || f.watchdog_s < 0.05 || f.watchdog_s > 10)
+    throw ConfigError("--watchdog-s: expected 0.05..10 s, got " + Num(f.watchdog_s));
+  hw::JetbotMotorsConfig c;
+  c.board = hw::ParseMotorBoard(f.board, "--board");
+  size_t used = 0;
+  try {
+    c.address = std::stoi(f.address, &used, 0);  // 0x60 or 96
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != f.address.size() || c.address < 0x03 || c.address > 0x77)
+    throw ConfigError("--address: expected a 7-bit I2C address 0x03..0x77 (e.g. 0x60), got '" + f.address +
+                      "'");
+  c.watchdog_s = f.watchdog_s;
+  return c;
+}
+
+// Drives both wheels for --seconds, re-sending the command every 50 ms (a control loop; the watchdog
+// releases the motors if it stalls), then releases. Ctrl+C/SIGTERM: release and exit 130.
+void RunDrive(const DriveFlags& f) {
+  const hw::JetbotMotorsConfig config = DriveConfig(f);
+  InstallStopSignals(SecondSignal::kKeepWaiting);  // the release takes milliseconds
+  using Clock = std::chrono::steady_clock;
+  hw::I2cDev bus(f.i2c);
+  hw::JetbotMotors motors(bus, config);  // released by its destructor on every exit path
+  const auto start = Clock::now();
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(f.seconds));
+  {
+    hw::MotorWatchdog watchdog(motors);
+    while (!StopRequested() && Clock::now() < end) {
+      motors.SetMotors(f.left, f.right);
+      std::this_thread::sleep_until(std::min(end, Clock::now() + std::chrono::milliseconds(50)));
+    }
+  }
+  motors.Release();
+  const double duration = std::chrono::duration<double>(Clock::now() - start).count();
+  const bool interrupted = StopRequested();
+  if (f.json) {
+    std::cout << nlohmann::json({{"robot", f.robot},
+                                 {"i2c", f.i2c},
+                                 {"address", hw::HexAddress(config.address)},
+                                 {"board", hw::MotorBoardName(config.board)},
+                                 {"left", f.left},
+                                 {"right", f.right},
+                                 {"seconds", f.seconds},
+                                 {"duration_s", duration},
+                                 {"watchdog_releases", motors.watchdog_releases()},
+                                 {"interrupted", interrupted},
+                                 {"released", motors.released()}})
+                     .dump()
+              << std::endl;
+  } else {
+    std::printf("drove left %.3f right %.3f for %.2f s on %s at %s (%s board); motors released\n", f.left,
+                f.right, duration, f.i2c.c_str(), hw::HexAddress(config.address).c_str(),
+                hw::MotorBoardName(config.board).c_str());
+  }
+  if (interrupted)
+    throw Interrupted("motors drive: stopped by a signal after " + std::to_string(duration) +
+                      " s; motors released");
+}
+
 }  // namespace
 
 void AddMotorsCommand(CLI::App& app) {
   static MotorsFlags f;
-  auto* motors = app.add_subcommand("motors", "Feetech STS3215 bus tools: scan, read, setup-id");
+  auto* motors = app.add_subcommand(
+      "motors", "Motor tools: Feetech STS3215 bus (scan, read, setup-id), Jetbot wheels (drive)");
   motors->require_subcommand(1);
   auto common = [](CLI::App* c) {
     c->add_option("--port", f.port, "serial port, e.g. /dev/ttyACM0 (or a virtual robot's link)")->required();
@@ -168,6 +265,22 @@ void AddMotorsCommand(CLI::App& app) {
   setup->add_option("--id", f.id, "the new id (1..252)")->required();
   setup->add_option("--bauds", f.bauds, "baud rates to search (default: LeRobot's list)");
   setup->callback([] { RunSetupId(f); });
+
+  static DriveFlags d;
+  auto* drive = motors->add_subcommand(
+      "drive", "Drive the Jetbot's wheels (PCA9685 over i2c-dev) for some seconds, then release them");
+  drive->add_option("--robot", d.robot, "the robot: jetbot")->capture_default_str();
+  drive->add_option("--i2c", d.i2c, "the i2c-dev device of the motor board's bus")->capture_default_str();
+  drive->add_option("--address", d.address, "the PCA9685's 7-bit address")->capture_default_str();
+  drive->add_option("--board", d.board, "adafruit (MotorHAT) or waveshare (JetBot board)")
+      ->capture_default_str();
+  drive->add_option("--left", d.left, "left motor value in [-1, 1] (jetbot's set_motors)")->required();
+  drive->add_option("--right", d.right, "right motor value in [-1, 1]")->required();
+  drive->add_option("--seconds", d.seconds, "how long to drive before releasing")->required();
+  drive->add_option("--watchdog-s", d.watchdog_s, "release when no command came for this long")
+      ->capture_default_str();
+  drive->add_flag("--json", d.json, "print one JSON object on stdout at the end");
+  drive->callback([] { RunDrive(d); });
 }
 
 }  // namespace s2r::app

@@ -7,6 +7,7 @@
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "core/error.h"
+#include "hw/i2c_dev.h"
 #include "hw/serial_port.h"
 #include "rl/compute_threads.h"
 
@@ -68,6 +69,10 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
     return 1;
+  } catch (const s2r::hw::I2cError& e) {
+    // A device that is not there is bad input (its message suggests where to look); the rest fail.
+    std::fprintf(stderr, "sim2real: error: %s\n", e.what());
+    return e.error_code() == ENOENT || e.error_code() == ENOTDIR ? 2 : 1;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
     return 2;
