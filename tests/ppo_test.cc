@@ -382,6 +382,21 @@ TEST(TrainCliTest, BadHyperparametersAreRefusedNamingTheFlag) {
 
 // A loss that becomes NaN stops the run with the iteration named, before the weights take it (exit 1), and
 // the checkpoint written before it stays loadable. A reward scale of 1e38 overflows the float returns.
+// A run whose envs and rollout storage cannot fit in this machine's memory is refused with the arithmetic
+// before its folder is made (here: 200,000 rgb envs x 1,000 steps of 128x128 images, about 9 TiB).
+TEST(TrainCliTest, RunThatCannotFitInMemoryIsRefusedBeforeAnythingIsWritten) {
+  const fs::path root = fs::temp_directory_path() / ("s2r_memory_test_" + std::to_string(getpid()));
+  const RunResult r = Sim2real(
+      "train --obs-mode rgb --ppo.num-envs 200000 --ppo.num-steps 1000 "
+      "--ppo.exp-name big --runs-dir " +
+      root.string());
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--ppo.num-envs 200000 x --ppo.num-steps 1000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MemAvailable"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(root / "big"));
+  fs::remove_all(root);
+}
+
 TEST(TrainCliTest, NonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint) {
   const fs::path root = fs::temp_directory_path() / ("s2r_nan_test_" + std::to_string(getpid()));
   const RunResult r = Sim2real(

@@ -55,6 +55,10 @@ TEST(RealEvalTest, ScriptedOnTheVirtualRobotSucceedsAboutAsOftenAsInSimulation) 
   EXPECT_EQ(j["steps"], episodes * 64);
   EXPECT_EQ(j["interrupted"], false);
   ASSERT_TRUE(j["success_rate"].is_number()) << r.out;  // the virtual robot knows the ground truth
+  // Progress: one line per episode with the count and the running tally (stderr, merged here).
+  const int won = static_cast<int>(std::lround(j["success_rate"].get<double>() * episodes));
+  EXPECT_NE(r.out.find("episode 1/6: 64 steps"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(" + std::to_string(won) + "/6 succeeded so far)"), std::string::npos) << r.out;
   // The same controller in pure simulation (full episodes, as the real loop runs them).
   const auto s = Sim2real("scripted --num-episodes 200 --seed 1 --json");
   ASSERT_EQ(s.exit_code, 0) << s.out;

@@ -16,6 +16,7 @@
 #include "app/ppo_flags.h"
 #include "app/sim_env_adapter.h"
 #include "app/sim_eval.h"
+#include "app/train_memory.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/stop_signal.h"
@@ -289,6 +290,10 @@ void RunTrain(TrainFlags& f) {
     PrintSimEval(RunSimEval(env_cfg, f.env.env_id, e), f.json);
     return;
   }
+
+  // Before the run folder: a run that cannot fit in memory is refused with the arithmetic.
+  RequireMemoryFits(EstimateTrainMemory(c, env_cfg, f.algo == "distill" ? f.distill.cfg.buffer_size : 0),
+                    AvailableMemoryBytes(), c);
 
   std::string run_dir;
   if (resume) {

@@ -74,11 +74,16 @@ RealEvalResult RunRealEval(RealGraspCubeEnv& env, const RealActFn& act,
     ++r.episodes;
     r.success_known = known;
     r.successes += success_once ? 1 : 0;
-    if (io.info) {
-      char line[160];
-      std::snprintf(line, sizeof(line), "episode %d: %d steps%s", ep + 1, t,
+    if (io.info) {  // the progress line: a person may be resetting the scene between episodes
+      char line[200];
+      std::snprintf(line, sizeof(line), "episode %d/%d: %d steps%s", ep + 1, o.num_episodes, t,
                     known ? (success_once ? ", success" : ", no success") : "");
-      io.info(line);
+      std::string s = line;
+      if (known) {
+        std::snprintf(line, sizeof(line), " (%d/%d succeeded so far)", r.successes, r.episodes);
+        s += line;
+      }
+      io.info(s);
     }
   }
   r.interrupted = StopRequested();

@@ -1,0 +1,60 @@
+#include "app/train_memory.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "sim/env_bench.h"
+
+namespace s2r::app {
+
+namespace {
+std::string GiB(double bytes) {
+  char b[32];
+  std::snprintf(b, sizeof(b), "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+  return b;
+}
+}  // namespace
+
+TrainMemory EstimateTrainMemory(const rl::PpoConfig& c, const sim::GraspCubeConfig& env_cfg,
+                                int distill_buffer) {
+  const bool rgb = env_cfg.obs_mode == sim::ObsMode::kRgb;
+  const double image = rgb ? 3.0 * env_cfg.sensor_width * env_cfg.sensor_height : 0.0;  // uint8 [H, W, 3]
+  const double obs = 4.0 * (rgb ? 17 : 31);                                             // float32
+  // Each env: the simulation, its batch slots, and its image in the batch buffer and the render target.
+  const double per_env = sim::MemoryPerEnvBytes(env_cfg) + 2 * image;
+  TrainMemory m;
+  m.env_bytes = per_env * (static_cast<double>(c.num_envs) + c.num_eval_envs);
+  // Per stored step: observation, image, action and log-prob or label (6 + 1 floats), value, reward, done,
+  // advantage and return (5 floats).
+  const double per_step = obs + image + 4.0 * (6 + 1 + 5);
+  const double steps = static_cast<double>(c.num_envs) * c.num_steps;
+  m.rollout_bytes = per_step * steps * std::max(1, distill_buffer);  // distillation: its replay only
+  return m;
+}
+
+double AvailableMemoryBytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream s(line);
+    std::string key;
+    double kib = 0;
+    if (s >> key >> kib && key == "MemAvailable:") return kib * 1024.0;
+  }
+  return -1;
+}
+
+void RequireMemoryFits(const TrainMemory& need, double available, const rl::PpoConfig& c) {
+  if (available < 0 || need.total() <= available) return;
+  throw ConfigError("--ppo.num-envs " + std::to_string(c.num_envs) + " x --ppo.num-steps " +
+                    std::to_string(c.num_steps) + ": this run needs at least " + GiB(need.total()) +
+                    " (envs " + GiB(need.env_bytes) + ", rollout storage " + GiB(need.rollout_bytes) +
+                    ") but " + GiB(available) +
+                    " is available (MemAvailable in /proc/meminfo); lower --ppo.num-envs or --ppo.num-steps, "
+                    "or the camera resolution (sensor_configs)");
+}
+
+}  // namespace s2r::app
