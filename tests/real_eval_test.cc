@@ -185,6 +185,16 @@ TEST(RealEvalTest, BadInputNamesTheFlag) {
       Sim2real("eval --real --scripted --robot-port /nonexistent/tty --calibration-dir /nonexistent");
   EXPECT_NE(port.exit_code, 0);
   EXPECT_NE(port.out.find("/nonexistent"), std::string::npos) << port.out;
+  // Checked before the port is opened: simulation-only flags and a folder that cannot be written.
+  for (const auto& [flags, named] : std::vector<std::pair<std::string, std::string>>{
+           {"--num-envs 4", "--num-envs"},
+           {"--trace-csv /tmp/t.csv", "--trace-csv"},
+           {"--record-dir /proc/s2r_cannot_exist", "--record-dir /proc/s2r_cannot_exist"}}) {
+    const auto r = Sim2real("eval --real --scripted --robot-port /nonexistent/tty " + flags);
+    EXPECT_EQ(r.exit_code, 2) << flags << "\n" << r.out;
+    EXPECT_NE(r.out.find(named), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("/nonexistent/tty"), std::string::npos) << "the port was tried first:\n" << r.out;
+  }
 }
 
 }  // namespace

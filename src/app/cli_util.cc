@@ -1,5 +1,7 @@
 #include "app/cli_util.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -127,6 +129,16 @@ void RequirePngPath(const std::string& path, const std::string& flag) {
   if (ext != ".png")
     throw ConfigError(flag + " " + path + ": images are written as PNG; name the file .png" +
                       (ext == ".jpg" || ext == ".jpeg" ? " (JPEG is not written)" : ""));
+}
+
+void RequireWritableFolder(const std::string& path, const std::string& flag) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec || !std::filesystem::is_directory(path))
+    throw ConfigError(flag + " " + path + ": cannot create this folder" +
+                      (ec ? " (" + ec.message() + ")" : ""));
+  if (::access(path.c_str(), W_OK | X_OK) != 0)
+    throw ConfigError(flag + " " + path + ": this folder is not writable");
 }
 
 int DefaultThreads() {

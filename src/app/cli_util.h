@@ -35,6 +35,9 @@ std::string ClosestFlag(const CLI::App& cmd, const std::string& flag);
 // PNG under a name that says another format.
 void RequirePngPath(const std::string& path, const std::string& flag);
 
+// Creates the folder `path` if needed and checks that files can be made in it; ConfigError naming `flag`.
+void RequireWritableFolder(const std::string& path, const std::string& flag);
+
 // Default worker threads: the machine's cores.
 int DefaultThreads();
 

@@ -27,9 +27,10 @@ void AddEvalCommand(CLI::App& app) {
       cmd->add_option("--num-episodes", opt.num_episodes, "episodes (--real: default and 0 run until Ctrl+C)")
           ->capture_default_str()
           ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--num-envs", opt.num_envs, "parallel envs (simulation)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  static CLI::Option* num_envs_flag = nullptr;
+  num_envs_flag = cmd->add_option("--num-envs", opt.num_envs, "parallel envs (simulation)")
+                      ->capture_default_str()
+                      ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
   cmd->add_option("--record-dir", opt.record_dir, "write MP4s of the episodes here");
   cmd->add_option(
@@ -63,6 +64,11 @@ void AddEvalCommand(CLI::App& app) {
       PrintSimEval(RunSimEval(BuildEnvConfig(env), env.env_id, opt), json);
       return;
     }
+    // Every flag is checked before the arm is touched: simulation-only flags are refused, not ignored.
+    if (num_envs_flag->count() > 0)
+      throw ConfigError("--num-envs: simulation only (eval --real runs one arm)");
+    if (!opt.trace_csv.empty())
+      throw ConfigError("--trace-csv: simulation only (eval --real records the camera with --record-dir)");
     real.checkpoint = opt.checkpoint;
     real.num_episodes = episodes_flag->count() > 0 ? opt.num_episodes : 0;  // on the arm: until Ctrl+C
     real.sample_actions = stochastic;

@@ -52,6 +52,7 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   auto cfg_ptr = std::make_shared<const sim::GraspCubeConfig>(cfg);
   auto twin = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
 
+  if (!f.record_dir.empty()) RequireWritableFolder(f.record_dir, "--record-dir");
   // The robot's settings and calibration file, then the camera: if either fails, the arm has not been
   // touched (no torque on, nothing to undo).
   const hw::So100FollowerConfig rcfg = FollowerConfig(f.side, rc);
