@@ -494,6 +494,39 @@ using VirtualRobot = s2r::testing::VirtualArm;
 
 constexpr std::array<int, 6> kIds = {1, 2, 3, 4, 5, 6};
 
+// find-cameras opens every device the patterns match, reads a frame and saves it: here the virtual robot's
+// camera socket (read as virtual:PATH) and a plain file that cannot capture, which is listed with the reason.
+TEST_F(CameraToolsTest, FindCamerasSavesAFrameOfEachCameraAndNamesTheOnesThatCannotCapture) {
+  VirtualRobot robot(dir_);
+  ASSERT_TRUE(robot.ready());
+  std::ofstream(Path("video9")) << "not a camera";
+  const RunResult r = RunCli("find-cameras --pattern " + robot.camera() + " --pattern " + Path("video*") +
+                                 " --out-dir " + Path("shots") + " --timeout 5 --json",
+                             false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json j = ParseJson(r.out);
+  EXPECT_EQ(j["usable"], 1);
+  ASSERT_EQ(j["cameras"].size(), 2u) << r.out;
+  const json& cam = j["cameras"][0];
+  EXPECT_EQ(cam["path"], robot.camera());
+  EXPECT_EQ(cam["camera"], "virtual:" + robot.camera());
+  EXPECT_EQ(cam["ok"], true);
+  ASSERT_TRUE(cam["image"].is_string()) << r.out;
+  const media::Image shot = media::ReadImage(cam["image"].get<std::string>(), "saved frame");
+  EXPECT_EQ(shot.width, cam["width"].get<int>());
+  EXPECT_EQ(shot.height, cam["height"].get<int>());
+  EXPECT_GT(shot.width, 0);
+  const json& bad = j["cameras"][1];
+  EXPECT_EQ(bad["path"], Path("video9"));
+  EXPECT_EQ(bad["ok"], false);
+  EXPECT_TRUE(bad["image"].is_null());
+  EXPECT_NE(bad["error"].get<std::string>().find("video9"), std::string::npos) << r.out;
+  // Nothing matched: said so, and still exit 0 (an empty list is an answer).
+  const RunResult none = RunCli("find-cameras --pattern " + Path("nothing*") + " --no-save");
+  EXPECT_EQ(none.exit_code, 0) << none.out;
+  EXPECT_NE(none.out.find("no cameras found"), std::string::npos) << none.out;
+}
+
 TEST_F(CameraToolsTest, CaptureBackgroundTurnsTorqueOffOnTheArm) {
   VirtualRobot robot(dir_);
   ASSERT_TRUE(robot.ready());

@@ -1,5 +1,6 @@
 #include "app/cli_util.h"
 
+#include <glob.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -129,6 +130,19 @@ void RequirePngPath(const std::string& path, const std::string& flag) {
   if (ext != ".png")
     throw ConfigError(flag + " " + path + ": images are written as PNG; name the file .png" +
                       (ext == ".jpg" || ext == ".jpeg" ? " (JPEG is not written)" : ""));
+}
+
+std::vector<std::string> GlobPaths(const std::vector<std::string>& patterns) {
+  std::vector<std::string> out;
+  for (const auto& p : patterns) {
+    glob_t g{};
+    if (::glob(p.c_str(), 0, nullptr, &g) == 0)
+      for (size_t i = 0; i < g.gl_pathc; ++i) out.push_back(g.gl_pathv[i]);
+    ::globfree(&g);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 void RequireWritableFolder(const std::string& path, const std::string& flag) {

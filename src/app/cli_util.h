@@ -35,6 +35,9 @@ std::string ClosestFlag(const CLI::App& cmd, const std::string& flag);
 // PNG under a name that says another format.
 void RequirePngPath(const std::string& path, const std::string& flag);
 
+// The paths matching any of the glob patterns, sorted, without duplicates.
+std::vector<std::string> GlobPaths(const std::vector<std::string>& patterns);
+
 // Creates the folder `path` if needed and checks that files can be made in it; ConfigError naming `flag`.
 void RequireWritableFolder(const std::string& path, const std::string& flag);
 

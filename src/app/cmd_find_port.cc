@@ -1,7 +1,6 @@
 // `sim2real find-port`: LeRobot's lerobot-find-port. Lists the serial ports, asks the user to unplug the
 // arm's USB cable, and names the port that disappeared. Without a terminal to answer (or with --list) it
 // only lists them.
-#include <glob.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cli_util.h"
 #include "app/commands.h"
 #include "core/error.h"
 
@@ -26,18 +26,7 @@ struct FindPortFlags {
   bool json = false;
 };
 
-std::vector<std::string> Ports(const std::vector<std::string>& patterns) {
-  std::vector<std::string> out;
-  for (const auto& p : patterns) {
-    glob_t g{};
-    if (::glob(p.c_str(), 0, nullptr, &g) == 0)
-      for (size_t i = 0; i < g.gl_pathc; ++i) out.push_back(g.gl_pathv[i]);
-    ::globfree(&g);
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
+std::vector<std::string> Ports(const std::vector<std::string>& patterns) { return GlobPaths(patterns); }
 
 void RunFindPort(const FindPortFlags& f) {
   const std::vector<std::string> before = Ports(f.patterns);

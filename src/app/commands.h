@@ -20,5 +20,6 @@ void AddAlignCameraCommand(CLI::App& app);
 void AddCaptureBackgroundCommand(CLI::App& app);
 void AddExportOnnxCommand(CLI::App& app);
 void AddFindPortCommand(CLI::App& app);
+void AddFindCamerasCommand(CLI::App& app);
 
 }  // namespace s2r::app

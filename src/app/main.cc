@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   s2r::app::AddAlignCameraCommand(app);
   s2r::app::AddCaptureBackgroundCommand(app);
   s2r::app::AddFindPortCommand(app);
+  s2r::app::AddFindCamerasCommand(app);
   s2r::app::AddBenchCommand(app);
 
   // Every command that runs a policy computes on all cores, with OpenBLAS kept to one thread beneath
