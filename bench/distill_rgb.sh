@@ -8,6 +8,7 @@
 #                     success_once >= TEACHER_STOP (default 0.875) and that eval's checkpoint is the teacher
 #   DIR               the folder of the runs (default runs/distill-<seed>; refused if it holds these runs)
 #   BIN               the sim2real binary (default build/sim2real)
+#   STUDENT_FLAGS     extra flags for the student's train command (e.g. "--ppo.anneal-lr")
 # Writes DIR/teacher (unless TEACHER is given) and DIR/student, re-evaluates the teacher and the student's
 # final checkpoint on 256 episodes (seed 100), and prints, last, one JSON line:
 #   {"seed", "teacher", "teacher_success_once", "teacher_env_steps", "teacher_seconds",
@@ -93,7 +94,7 @@ t1=$(date +%s)
   --env-kwargs-json-path "$ENV_JSON" --ppo.seed="$SEED" --ppo.num-envs=64 --ppo.num-steps=32 \
   --ppo.num-minibatches=8 --ppo.learning-rate=3e-4 --ppo.total-timesteps="$STUDENT_STEPS" \
   --ppo.num-eval-envs=16 --ppo.num-eval-steps=64 --ppo.eval-freq=25 --distill.buffer-size=2 \
-  --runs-dir "$DIR" --ppo.exp-name=student --json > "$DIR/student.json" 2> "$DIR/student.log"
+  --runs-dir "$DIR" --ppo.exp-name=student ${STUDENT_FLAGS:-} --json > "$DIR/student.json" 2> "$DIR/student.log"
 student_seconds=$(( $(date +%s) - t1 ))
 read -r student_success _ < <(reeval "$DIR/student/final_ckpt.pt")
 
