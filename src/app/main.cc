@@ -1,14 +1,12 @@
 // sim2real: one binary, one subcommand per job (`sim2real --help` lists them).
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstdio>
 #include <stdexcept>
 
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "core/error.h"
-#include "hw/i2c_dev.h"
-#include "hw/serial_port.h"
+#include "hw/device_error.h"
 #include "rl/compute_threads.h"
 
 int main(int argc, char** argv) {
@@ -63,17 +61,10 @@ int main(int argc, char** argv) {
   } catch (const s2r::ConfigError& e) {
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
     return 2;
-  } catch (const s2r::hw::SerialError& e) {
-    if (e.error_code() == ENOENT || e.error_code() == ENOTDIR) {  // a port that is not there: bad input
-      std::fprintf(stderr, "sim2real: error: %s; `sim2real find-port` lists the serial ports\n", e.what());
-      return 2;
-    }
+  } catch (const s2r::hw::DeviceError& e) {
+    // A serial port or i2c device that is not there is bad input (its message says where to look).
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
-    return 1;
-  } catch (const s2r::hw::I2cError& e) {
-    // A device that is not there is bad input (its message suggests where to look); the rest fail.
-    std::fprintf(stderr, "sim2real: error: %s\n", e.what());
-    return e.error_code() == ENOENT || e.error_code() == ENOTDIR ? 2 : 1;
+    return e.missing() ? 2 : 1;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "sim2real: error: %s\n", e.what());
     return 2;

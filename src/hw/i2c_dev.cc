@@ -39,7 +39,7 @@ std::string Message(const std::string& device, int address, const std::string& w
 }  // namespace
 
 I2cError::I2cError(const std::string& device, int address, const std::string& what, int err)
-    : IoError(Message(device, address, what, err)), device_(device), address_(address), errno_(err) {}
+    : DeviceError(device, Message(device, address, what, err), err), address_(address) {}
 
 std::string HexAddress(int address) {
   char buf[16];
@@ -100,30 +100,26 @@ void I2cDev::SetAddress(int address) {
   address_ = address;
 }
 
-void I2cDev::Write(std::span<const uint8_t> bytes) {
+template <typename Io>
+void I2cDev::Transfer(const char* what, size_t size, Io io) {
   if (fd_ < 0) throw I2cError(device_, address_, "is closed");
   int err = 0;
   for (int attempt = 0; attempt < options_.attempts; ++attempt) {
-    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-    if (n == static_cast<ssize_t>(bytes.size())) return;
-    err = n < 0 ? errno : EIO;  // a short write is a NACK mid-transfer
+    const ssize_t n = io();
+    if (n == static_cast<ssize_t>(size)) return;
+    err = n < 0 ? errno : EIO;  // a short transfer is a NACK mid-transfer
     if (err == EINTR) continue;
     if (!IsNack(err) && err != EAGAIN && err != ETIMEDOUT) break;  // not transient
   }
-  throw I2cError(device_, address_, "write of " + std::to_string(bytes.size()) + " bytes failed", err);
+  throw I2cError(device_, address_, std::string(what) + " of " + std::to_string(size) + " bytes failed", err);
+}
+
+void I2cDev::Write(std::span<const uint8_t> bytes) {
+  Transfer("write", bytes.size(), [&] { return ::write(fd_, bytes.data(), bytes.size()); });
 }
 
 void I2cDev::Read(std::span<uint8_t> bytes) {
-  if (fd_ < 0) throw I2cError(device_, address_, "is closed");
-  int err = 0;
-  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
-    const ssize_t n = ::read(fd_, bytes.data(), bytes.size());
-    if (n == static_cast<ssize_t>(bytes.size())) return;
-    err = n < 0 ? errno : EIO;
-    if (err == EINTR) continue;
-    if (!IsNack(err) && err != EAGAIN && err != ETIMEDOUT) break;
-  }
-  throw I2cError(device_, address_, "read of " + std::to_string(bytes.size()) + " bytes failed", err);
+  Transfer("read", bytes.size(), [&] { return ::read(fd_, bytes.data(), bytes.size()); });
 }
 
 }  // namespace s2r::hw

@@ -8,22 +8,18 @@
 #include <span>
 #include <string>
 
-#include "core/error.h"
+#include "hw/device_error.h"
 
 namespace s2r::hw {
 
-class I2cError : public IoError {
+class I2cError : public DeviceError {
  public:
   // address < 0: no address involved (opening the device).
   I2cError(const std::string& device, int address, const std::string& what, int err = 0);
-  const std::string& device() const { return device_; }
   int address() const { return address_; }
-  int error_code() const { return errno_; }  // errno, 0 if none
 
  private:
-  std::string device_;
   int address_;
-  int errno_;
 };
 
 // "0x60" for 0x60: how addresses appear in messages and flags.
@@ -65,6 +61,11 @@ class I2cDev final : public I2cBus {
   void Close() noexcept;
 
  private:
+  // One transaction of `size` bytes through `io` (a write() or read() on fd_), with the bounded retries of
+  // transient errors; `what` names it in the error ("write", "read").
+  template <typename Io>
+  void Transfer(const char* what, size_t size, Io io);
+
   std::string device_;
   I2cDevOptions options_;
   int fd_ = -1;

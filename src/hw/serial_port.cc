@@ -23,7 +23,11 @@ std::string ErrnoText(int err) { return err ? std::string(": ") + std::strerror(
 }  // namespace
 
 SerialError::SerialError(const std::string& port, const std::string& what, int err)
-    : IoError("serial port " + port + ": " + what + ErrnoText(err)), port_(port), errno_(err) {}
+    : DeviceError(
+          port,
+          "serial port " + port + ": " + what + ErrnoText(err) +
+              (err == ENOENT || err == ENOTDIR ? "; `sim2real find-port` lists the serial ports" : ""),
+          err) {}
 
 namespace tty {
 

@@ -11,19 +11,15 @@
 #include <span>
 #include <string>
 
-#include "core/error.h"
+#include "hw/device_error.h"
 
 namespace s2r::hw {
 
-class SerialError : public IoError {
+// A port that does not exist says so and points to `sim2real find-port`.
+class SerialError : public DeviceError {
  public:
   SerialError(const std::string& port, const std::string& what, int err = 0);
-  const std::string& port() const { return port_; }
-  int error_code() const { return errno_; }  // errno, 0 if none
-
- private:
-  std::string port_;
-  int errno_;
+  const std::string& port() const { return device(); }
 };
 
 class SerialPort {
