@@ -85,6 +85,16 @@ TEST(ProgressBarTest, WritesPeriodicLinesWhenStderrIsNotATerminal) {
     bar.Finish();
   });
   EXPECT_EQ(quiet, "");
+  // A job that stopped early ends on the step it reached, not on its total (also when only destroyed).
+  for (const bool destroy_only : {false, true}) {
+    const std::string stopped = capture([&] {
+      s2r::ProgressBar bar(10, "job", "steps", std::chrono::seconds(0));
+      bar.Update(3);
+      if (!destroy_only) bar.Stop("stopped");
+    });
+    EXPECT_EQ(stopped.find("10/10"), std::string::npos) << stopped;
+    EXPECT_NE(stopped.rfind("job: 3/10 steps (30%)"), stopped.find("job: 3/10 steps (30%)")) << stopped;
+  }
   std::filesystem::remove(path);
 }
 

@@ -19,10 +19,11 @@ ProgressBar::ProgressBar(int64_t total, std::string label, std::string unit,
       last_line_(start_) {}
 
 ProgressBar::~ProgressBar() {
-  if (!finished_) Finish();
+  if (!finished_) Stop();
 }
 
 void ProgressBar::Update(int64_t done, const std::string& status) {
+  last_done_ = done;
   const auto now = std::chrono::steady_clock::now();
   if (!enabled_) {
     if (now - last_line_ >= line_interval_) {
@@ -36,14 +37,18 @@ void ProgressBar::Update(int64_t done, const std::string& status) {
   Draw(done, status);
 }
 
-void ProgressBar::Finish(const std::string& status) {
+void ProgressBar::Finish(const std::string& status) { End(total_, status); }
+
+void ProgressBar::Stop(const std::string& status) { End(last_done_, status); }
+
+void ProgressBar::End(int64_t done, const std::string& status) {
   if (finished_) return;
   finished_ = true;
   if (!enabled_) {
-    if (lines_written_) Line(total_, status);
+    if (lines_written_) Line(done, status);
     return;
   }
-  Draw(total_, status);
+  Draw(done, status);
   std::fputc('\n', stderr);
 }
 

@@ -122,7 +122,6 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
 
     // ------------------------------------------------------------ rollout: label every visited state
     const auto t_rollout = Clock::now();
-    run.BeginRollout();
     student->eval();
     const int64_t slot = (iteration - 1) % K;
     double action_error = 0, teacher_share = 0;
@@ -159,7 +158,6 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
 
     // ------------------------------------------------------------ update: regress the teacher's labels
     const auto t_update = Clock::now();
-    run.BeginUpdate();
     student->train();
     const int64_t S = filled * B, M = cfg.minibatch_size;
     double loss_sum = 0;

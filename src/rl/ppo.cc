@@ -124,7 +124,6 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
     // ------------------------------------------------------------ rollout
     const auto t_rollout = Clock::now();
     st.final_values.zero_();
-    run.BeginRollout();
     agent->eval();
     const int64_t step_at_start = run.global_step;
     for (int t = 0; t < T; ++t) {
@@ -150,7 +149,6 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
 
     // ------------------------------------------------------------ update
     const auto t_update = Clock::now();
-    run.BeginUpdate();
     agent->train();
     const int64_t B = static_cast<int64_t>(N) * T;
     const auto b_obs = st.obs.reshape({B, D});

@@ -59,11 +59,12 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
       action_buf_(static_cast<size_t>(N) * A) {
   torch::manual_seed(cfg.seed);
   SetComputeThreads(cfg.threads);  // libtorch's threads; OpenBLAS's kept to one beneath them
-  // The MLP agent updates on one thread. Its minibatches are too small to share between libgomp's threads
-  // without paying a barrier per op, and a barrier waits for a thread that another process may have
-  // preempted: with a busy loop on one of two cores, a state update took 22 s on two threads and 6.7 s on
-  // one (quiet: 6.5 s vs 6.7 s; bench/contention.sh). The CNN's convolutions do use every thread.
-  compute_threads_ = rgb ? torch::get_num_threads() : 1;
+  // The MLP agent computes on one thread for the whole run (rollout, evaluation, update); the CNN on all.
+  // The MLP's batches are too small to share between libgomp's threads: its idle workers spin after every
+  // parallel op, taking the cores from the env workers, and each op's barrier waits for a thread another
+  // process may have preempted (a busy loop on one of two cores made a state update take 22 s on two
+  // threads, 6.7 s on one; quiet: 6.5 s vs 6.7 s; bench/contention.sh).
+  if (!rgb) SetComputeThreads(1);
   meta_.algo = algo;
   meta_.env_id = cfg.env_id;
   meta_.obs_mode = cfg.obs_mode;
@@ -116,10 +117,6 @@ void TrainSession::StoreObs(RolloutStorage& st, int t, const torch::Tensor& obs,
   if (rgb) st.images[t].copy_(image);
   st.dones[t].copy_(next_done);
 }
-
-void TrainSession::BeginRollout() { SetComputeThreads(compute_threads_); }
-
-void TrainSession::BeginUpdate() { SetComputeThreads(compute_threads_); }
 
 void TrainSession::StepEnvs(const torch::Tensor& raw_actions) {
   const auto sent = raw_actions.detach().clamp(-1.0, 1.0).to(torch::kCPU).contiguous();
@@ -212,7 +209,7 @@ void TrainSession::Stop(int64_t iterations_done, int64_t step) {
     resume = "; continue with: sim2real train --resume-training --checkpoint " + last_checkpoint_;
   }
   log.Flush();
-  bar_->Finish("stopped");
+  bar_->Stop("stopped");
   throw Interrupted("stopped at env step " + std::to_string(step) + " (" + std::to_string(iterations_done) +
                     " of " + std::to_string(cfg.num_iterations) + " iterations done); " + where + resume);
 }
@@ -225,7 +222,6 @@ bool TrainSession::EvalDue(int64_t iteration) const {
 
 void TrainSession::Evaluate(int64_t iteration, bool save_checkpoint, const EvalAct& act) {
   const auto t0 = Clock::now();
-  BeginRollout();
   model_->eval();
   EvalVideoOptions video;
   if (cfg.capture_video) {

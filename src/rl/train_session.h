@@ -78,12 +78,6 @@ class TrainSession {
   std::pair<torch::Tensor, torch::Tensor> Advantages(const RolloutStorage& st, const torch::Tensor& next_done,
                                                      const ValueFn& value_of);
 
-  // libtorch's threads per phase. A state-obs rollout (and evaluation) acts on one thread: its MLP batches
-  // are tiny, and libgomp's idle workers spin for ~15 ms after every parallel op, taking the cores from
-  // the env workers. The update (and an rgb rollout's NatureCNN) computes on cfg.threads.
-  void BeginRollout();
-  void BeginUpdate();
-
   // With cfg.anneal_lr, sets the optimizer's learning rate to lr * (1 - (iteration - 1) / iterations).
   void AnnealLearningRate(int64_t iteration);
 
@@ -143,7 +137,6 @@ class TrainSession {
   std::vector<int> ep_len_;
   std::vector<uint8_t> ep_once_;
   std::vector<float> action_buf_;  // [N, A] what the envs receive
-  int compute_threads_ = 1;        // libtorch threads: all for the CNN, one for the MLP
 };
 
 }  // namespace s2r::rl
