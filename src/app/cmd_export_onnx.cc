@@ -28,11 +28,12 @@ void AddExportOnnxCommand(CLI::App& app) {
       "zero), one input fewer for robots that never sample");
   cmd->add_flag("--json", json, "print one JSON object on stdout");
   cmd->callback([] {
-    RequirePolicyFile(checkpoint);
-    if (std::filesystem::path(checkpoint).extension() == ".onnx")
+    if (std::filesystem::path(checkpoint).extension() == ".onnx") {
+      RequirePolicyFile(checkpoint);  // missing, a folder, or a .pt renamed .onnx: said first
       throw ConfigError("--checkpoint " + checkpoint +
                         ": already an ONNX model; pass the .pt checkpoint it came from");
-    ReadCheckpointMetaOf(checkpoint);
+    }
+    ReadCheckpointMetaOf(checkpoint);  // the path checks, then the metadata
     const std::string path =
         out.empty() ? std::filesystem::path(checkpoint).replace_extension(".onnx").string() : out;
     if (std::filesystem::path(path).extension() != ".onnx")

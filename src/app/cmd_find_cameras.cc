@@ -85,7 +85,9 @@ void RunFindCameras(const FindCamerasFlags& f) {
   }
   bar.Finish();
   int usable = 0;
-  for (const auto& c : found) usable += c.error.empty() ? 1 : 0;
+  std::string example = "/dev/video0";  // the first camera that captured, for the hint
+  for (const auto& c : found)
+    if (c.error.empty() && usable++ == 0) example = c.spec;
   if (f.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& c : found)
@@ -115,12 +117,7 @@ void RunFindCameras(const FindCamerasFlags& f) {
       std::printf("%s%s: cannot capture: %s\n", c.path.c_str(), name.c_str(), c.error.c_str());
   }
   std::printf("%d of %zu can capture; pass one as --camera (e.g. --camera %s)\n", usable, found.size(),
-              usable ? [&] {
-                for (const auto& c : found)
-                  if (c.error.empty()) return c.spec.c_str();
-                return "";
-              }()
-                     : "/dev/video0");
+              example.c_str());
 }
 
 }  // namespace

@@ -51,8 +51,12 @@ class OnnxPolicy : public rl::Policy {
     meta_.image_height = static_cast<int>(num("image_height"));
     meta_.image_width = static_cast<int>(num("image_width"));
     meta_.include_state = num("include_state") != 0;
-    meta_.norm_obs = md.count("sim2real.norm_obs") && num("norm_obs") != 0;  // older exports: none
-    meta_.deterministic_only = md.count("sim2real.deterministic") && num("deterministic") != 0;
+    // Flags later exports added; an older export has none (false).
+    const auto optional_flag = [&](const std::string& key) {
+      return md.count("sim2real." + key) && num(key) != 0;
+    };
+    meta_.norm_obs = optional_flag("norm_obs");
+    meta_.deterministic_only = optional_flag("deterministic");
     path_ = path;
     meta_.fpo_num_steps = static_cast<int>(num("fpo_num_steps"));
     meta_.fpo_action_squash = get("fpo_action_squash");

@@ -95,27 +95,31 @@ class GraphWriter {
     f = g_->AddNode("Transpose", {f}, "", {onnx::Attr::Ints("perm", {0, 3, 1, 2})});  // [N, 3, H, W]
     f = g_->AddNode("Div", {f, g_->AddFloats("pixel_scale", {}, {255.0f})});
     f = Sequential(f, *Child(agent, "cnn")->as<torch::nn::SequentialImpl>(), "cnn");
-    auto named = agent.named_children();
-    if (auto* fc = named.find("state_fc")) {
-      const auto s = Linear(obs, *(*fc)->as<torch::nn::LinearImpl>(), "state_fc");
+    if (const auto fc = FindChild(agent, "state_fc")) {
+      const auto s = Linear(obs, *fc->as<torch::nn::LinearImpl>(), "state_fc");
       f = g_->AddNode("Concat", {f, s}, "", {onnx::Attr::Int("axis", 1)});
     }
     return f;
   }
 
-  static std::shared_ptr<torch::nn::Module> Child(torch::nn::Module& m, const std::string& name) {
+  // The direct submodule `name` of `m`, or null.
+  static std::shared_ptr<torch::nn::Module> FindChild(torch::nn::Module& m, const std::string& name) {
     auto named = m.named_children();
-    if (auto* c = named.find(name)) return *c;
+    auto* c = named.find(name);
+    return c ? *c : nullptr;
+  }
+  // The same, required: IoError when the checkpoint's network lacks it.
+  static std::shared_ptr<torch::nn::Module> Child(torch::nn::Module& m, const std::string& name) {
+    if (auto c = FindChild(m, name)) return c;
     throw IoError("export-onnx: the checkpoint's network has no module " + name);
   }
 
   // The agent's ObsNormalizer ("obs_norm"), where it has one: obs [N, D] -> clip((obs - mean) * inv_std,
   // +-10), the affine part as one Gemm with diag(inv_std) (portable where a broadcast Sub/Mul is not).
   std::string NormalizedObs(torch::nn::Module& agent, const std::string& obs) {
-    auto named = agent.named_children();
-    auto* child = named.find("obs_norm");
+    const auto child = FindChild(agent, "obs_norm");
     if (!child) return obs;
-    auto& norm = *(*child)->as<ObsNormalizerImpl>();
+    auto& norm = *child->as<ObsNormalizerImpl>();
     const auto inv_std = torch::rsqrt(norm.var.detach() + ObsNormalizerImpl::kEpsilon);  // [D]
     const auto x = g_->AddNode("Gemm", {obs, Weight("obs_norm.inv_std_diag", torch::diag(inv_std)),
                                         Weight("obs_norm.shift", -norm.mean.detach() * inv_std)});
