@@ -12,6 +12,9 @@ PACKAGES=(
   libosmesa6-dev                      # MuJoCo's own renderer, the reference for tests and benchmarks only
   libopencv-core-dev libopencv-imgproc-dev   # real cameras: V4L2 capture and video decoding (videoio),
   libopencv-videoio-dev libopencv-highgui-dev # and windows (highgui)
+  gstreamer1.0-plugins-base           # GStreamer cameras (--camera gst:PIPELINE; csi on a Jetson, whose
+                                      # JetPack adds nvarguscamerasrc/nvvidconv): videotestsrc, videoconvert
+                                      # and appsink, which the camera test's capture from videotestsrc needs
   libopencv-dnn-dev                   # running exported ONNX policies without libtorch (OpenCV's dnn),
   python3-onnx                        # and the ONNX project's checker, which the export test runs
   xvfb xauth                          # a virtual display for the camera-alignment window test

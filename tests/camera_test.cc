@@ -1,6 +1,7 @@
 // Tests of src/camera on real files, sockets and devices: an MP4 written by media::Mp4Writer read back as a
 // camera, FrameServer + virtual:PATH over a real Unix socket, camera specs, the observation
-// preprocessing, and OpenCvCamera's failure on a missing device. Each test uses its own temporary folder.
+// preprocessing, OpenCvCamera's failure on a missing device, the Jetbot's CSI pipeline string, and real
+// GStreamer capture (videotestsrc, from gstreamer1.0-plugins-base). Each test uses its own temporary folder.
 #include "camera/camera.h"
 
 #include <gmock/gmock.h>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "camera/frame_server.h"
+#include "camera/gst_pipeline.h"
 #include "camera/open_camera.h"
 #include "camera/opencv_camera.h"
 #include "camera/video_file_camera.h"
@@ -402,19 +404,81 @@ TEST(CameraSpecTest, ParsesEachKind) {
   s = ParseCameraSpec("virtual:/tmp/robot.sock");
   EXPECT_EQ(s.kind, CameraSpec::Kind::kVirtual);
   EXPECT_EQ(s.path, "/tmp/robot.sock");
+  s = ParseCameraSpec("csi");
+  EXPECT_EQ(s.kind, CameraSpec::Kind::kCsi);
+  EXPECT_EQ(s.index, 0);
+  s = ParseCameraSpec("csi:1");
+  EXPECT_EQ(s.kind, CameraSpec::Kind::kCsi);
+  EXPECT_EQ(s.index, 1);
+  const std::string pipeline = "videotestsrc ! video/x-raw,format=BGR ! appsink drop=true";
+  s = ParseCameraSpec("gst:" + pipeline);
+  EXPECT_EQ(s.kind, CameraSpec::Kind::kGstreamer);
+  EXPECT_EQ(s.pipeline, pipeline);  // as given, nothing trimmed or rewritten
 }
 
 TEST(CameraSpecTest, RejectsEverythingElseNamingTheSpec) {
-  for (const std::string bad :
-       {"", "-1", "1.5", "cam0", "virtual:", "notes.txt", "/dev/", "99999", "mp4", "/videos/.mp4", " 0"}) {
+  const std::vector<std::string> bads = {"", "-1", "1.5", "cam0", "virtual:", "notes.txt", "/dev/", "99999",
+                                         "mp4", "/videos/.mp4", " 0",
+                                         // csi needs digits after the colon; gst a pipeline with an appsink
+                                         "csi:", "csi:x", "csi:-1", "csi:1.5", "csi0", "CSI",
+                                         "gst:", "gst:  ", "gst:videotestsrc ! autovideosink"};
+  for (const std::string& bad : bads) {
     try {
       ParseCameraSpec(bad);
       ADD_FAILURE() << "accepted '" << bad << "'";
     } catch (const ConfigError& e) {
       EXPECT_THAT(e.what(), HasSubstr("'" + bad + "'"));
       EXPECT_THAT(e.what(), HasSubstr("virtual:"));  // lists the accepted forms
+      EXPECT_THAT(e.what(), HasSubstr("gst:PIPELINE"));
     }
   }
+  // The reason is specific.
+  auto message = [](const std::string& spec) -> std::string {
+    try {
+      ParseCameraSpec(spec);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_THAT(message("csi:x"), HasSubstr("sensor id"));
+  EXPECT_THAT(message("gst:"), HasSubstr("no GStreamer pipeline"));
+  EXPECT_THAT(message("gst:videotestsrc ! autovideosink"), HasSubstr("appsink"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The Jetbot's CSI camera pipeline
+
+TEST(CsiPipelineTest, DefaultsAreJetbots) {
+  EXPECT_EQ(CsiPipeline(0, {}),
+            "nvarguscamerasrc sensor-id=0 ! video/x-raw(memory:NVMM), width=816, height=616, "
+            "format=(string)NV12, framerate=(fraction)21/1 ! nvvidconv ! video/x-raw, width=(int)224, "
+            "height=(int)224, format=(string)BGRx ! videoconvert ! video/x-raw, format=(string)BGR ! "
+            "appsink drop=true max-buffers=1 sync=false");
+}
+
+TEST(CsiPipelineTest, SizeFpsAndRotationGoIntoThePipeline) {
+  CameraOptions o;
+  o.width = 160;
+  o.height = 120;
+  o.fps = 30;
+  o.rotation = 90;
+  EXPECT_EQ(CsiPipeline(1, o),
+            "nvarguscamerasrc sensor-id=1 ! video/x-raw(memory:NVMM), width=816, height=616, "
+            "format=(string)NV12, framerate=(fraction)30/1 ! nvvidconv flip-method=3 ! video/x-raw, "
+            "width=(int)160, height=(int)120, format=(string)BGRx ! videoconvert ! video/x-raw, "
+            "format=(string)BGR ! appsink drop=true max-buffers=1 sync=false");
+  o.fps = 29.97;
+  EXPECT_THAT(CsiPipeline(1, o), HasSubstr("framerate=(fraction)29970/1000 !"));
+  // nvvidconv: 1 = counterclockwise 90, 2 = rotate 180, 3 = clockwise 90.
+  EXPECT_EQ(NvvidconvFlipMethod(0), 0);
+  EXPECT_EQ(NvvidconvFlipMethod(90), 3);
+  EXPECT_EQ(NvvidconvFlipMethod(180), 2);
+  EXPECT_EQ(NvvidconvFlipMethod(270), 1);
+  EXPECT_EQ(NvvidconvFlipMethod(-90), 1);
+  EXPECT_THROW(NvvidconvFlipMethod(45), ConfigError);
+  o.rotation = 180;
+  EXPECT_THAT(CsiPipeline(0, o), HasSubstr("! nvvidconv flip-method=2 !"));
 }
 
 TEST(CameraOptionsTest, RejectsOutOfRangeValuesNamingThem) {
@@ -491,6 +555,172 @@ TEST(OpenCvCameraTest, NonCameraDeviceFailsNamingIt) {
     EXPECT_THAT(e.what(), HasSubstr("/dev/null"));
   }
   EXPECT_LT(Since(t0), 3.0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// GStreamer pipelines (gst:PIPELINE): real capture from videotestsrc
+
+// True when OpenCV has its GStreamer backend and videotestsrc/videoconvert/appsink can be opened.
+bool GstreamerAvailable(std::string* why) {
+  CameraOptions o;
+  o.first_frame_timeout_s = 3;
+  try {
+    OpenCamera("gst:videotestsrc num-buffers=1 ! videoconvert ! video/x-raw,format=BGR ! appsink", o);
+    return true;
+  } catch (const std::exception& e) {
+    *why = e.what();
+    return false;
+  }
+}
+
+#define SKIP_WITHOUT_GSTREAMER()                                                                  \
+  do {                                                                                            \
+    static std::string why;                                                                       \
+    static const bool available = GstreamerAvailable(&why);                                       \
+    if (!available) {                                                                             \
+      GTEST_SKIP() << "no GStreamer capture here (OpenCV built without GStreamer, or "            \
+                      "gstreamer1.0-plugins-base missing; scripts/install-deps.sh installs it): " \
+                   << why;                                                                        \
+    }                                                                                             \
+  } while (0)
+
+std::string TestPattern(const std::string& pattern, const std::string& extra = "") {
+  return "gst:videotestsrc pattern=" + pattern + extra +
+         " ! video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! video/x-raw,format=BGR ! "
+         "appsink";
+}
+
+TEST(GstCameraTest, DeliversRgbFramesResizedToTheAskedSize) {
+  SKIP_WITHOUT_GSTREAMER();
+  CameraOptions o;
+  o.width = 160;
+  o.height = 120;
+  // A solid colour: R high, G and B low for red (a BGR/RGB swap would make it blue), and the other way.
+  for (const auto& [pattern, want] :
+       {std::pair{std::string("red"), Rgb{255, 0, 0}}, std::pair{std::string("blue"), Rgb{0, 0, 255}}}) {
+    const std::string spec = TestPattern(pattern);
+    auto cam = OpenCamera(spec, o);
+    EXPECT_EQ(cam->name(), spec);
+    auto* cv_cam = dynamic_cast<OpenCvCamera*>(cam.get());
+    ASSERT_NE(cv_cam, nullptr);
+    EXPECT_EQ(cv_cam->width(), 160);
+    EXPECT_EQ(cv_cam->height(), 120);
+    EXPECT_NEAR(cv_cam->fps(), 30.0, 1e-6);
+    const Frame a = cam->Read();
+    ASSERT_EQ(a.image.width, 160);
+    ASSERT_EQ(a.image.height, 120);
+    ASSERT_EQ(a.image.channels, 3);
+    EXPECT_GE(a.sequence, 1u);
+    EXPECT_NEAR(a.timestamp_s, NowSeconds(), 0.5);
+    ExpectNear(MeanColour(a.image, 0, 120, 0, 160), want, 20, pattern);
+    ExpectNear(Rgb{a.image.at(60, 80)[0], a.image.at(60, 80)[1], a.image.at(60, 80)[2]}, want, 20,
+               pattern + " centre pixel");
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // 30 fps: ~4 new frames
+    const Frame b = cam->Read();
+    EXPECT_GT(b.sequence, a.sequence) << pattern;
+    EXPECT_GT(b.timestamp_s, a.timestamp_s) << pattern;
+  }
+}
+
+TEST(GstCameraTest, RotatesInSoftwareWhenThePipelineDoesNot) {
+  SKIP_WITHOUT_GSTREAMER();
+  // smpte: white, yellow, cyan, green, magenta, red, blue bars from left to right in the top 2/3.
+  CameraOptions o;
+  o.rotation = 90;
+  auto cam = OpenCamera(TestPattern("smpte"), o);
+  const Frame f = cam->Read();
+  ASSERT_EQ(f.image.width, 240);  // the 320x240 source turned clockwise
+  ASSERT_EQ(f.image.height, 320);
+  // Clockwise: the leftmost (white) bar is now at the top, the rightmost (blue) at the bottom, and the
+  // top of the source (the bars) on the right.
+  ExpectNear(MeanColour(f.image, 5, 35, 170, 230), Rgb{255, 255, 255}, 30, "top: white bar");
+  ExpectNear(MeanColour(f.image, 285, 315, 170, 230), Rgb{0, 0, 255}, 30, "bottom: blue bar");
+  // And resized after rotating: the asked size is the delivered (rotated) one.
+  o.width = 120;
+  o.height = 160;
+  const Frame g = OpenCamera(TestPattern("smpte"), o)->Read();
+  ASSERT_EQ(g.image.width, 120);
+  ASSERT_EQ(g.image.height, 160);
+  ExpectNear(MeanColour(g.image, 3, 17, 85, 115), Rgb{255, 255, 255}, 30, "resized top: white bar");
+}
+
+TEST(GstCameraTest, ReopensAPipelineThatEndsAndGivesUpAfterTheAttempts) {
+  SKIP_WITHOUT_GSTREAMER();
+  // num-buffers=6: end of stream after 6 frames (0.2 s); every reopening starts 6 more.
+  const std::string spec = TestPattern("green", " num-buffers=6");
+  CameraOptions o;
+  o.reconnect_attempts = 3;
+  o.reconnect_delay_s = 0.02;
+  o.max_age_s = 2;
+  {
+    auto cam = OpenCamera(spec, o);
+    const auto t0 = std::chrono::steady_clock::now();
+    uint64_t seq = 0;
+    while (seq <= 8 && Since(t0) < 5) {
+      seq = cam->Read().sequence;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GT(seq, 8u) << "no frame after the end of the first stream: not reopened";
+  }
+  o.reconnect_attempts = 0;  // never reopened: lost for good once the stream ends
+  auto cam = OpenCamera(spec, o);
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    while (Since(t0) < 5) {
+      cam->Read();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "expected CameraError once the stream ended";
+  } catch (const StaleFrameError& e) {
+    FAIL() << "an ended pipeline is lost, not stale: " << e.what();
+  } catch (const CameraError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("videotestsrc pattern=green"));
+    EXPECT_THAT(e.what(), HasSubstr("0 reconnection attempts"));
+    EXPECT_THAT(e.what(), HasSubstr("the pipeline ended or failed"));
+  }
+  EXPECT_LT(Since(t0), 2.0);
+}
+
+TEST(GstCameraTest, BadPipelineFailsQuicklyNamingIt) {
+  SKIP_WITHOUT_GSTREAMER();
+  CameraOptions o;
+  o.first_frame_timeout_s = 1;
+  o.reconnect_attempts = 1;
+  o.reconnect_delay_s = 0.05;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    OpenCamera("gst:nosuchelement ! appsink", o);
+    FAIL() << "opened a pipeline with an unknown element";
+  } catch (const CameraError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("nosuchelement ! appsink"));
+    EXPECT_THAT(e.what(), HasSubstr("gst-launch-1.0"));
+  }
+  EXPECT_LT(Since(t0), 3.0);
+}
+
+TEST(GstCameraTest, AStalledPipelineFailsWithinTheFirstFrameTimeout) {
+  SKIP_WITHOUT_GSTREAMER();
+  // fdsrc on a pipe nobody writes: the pipeline never prerolls, and OpenCV 4.6 waits for it without limit.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string spec = "gst:fdsrc fd=" + std::to_string(fds[0]) +
+                           " ! rawvideoparse width=8 height=8 format=bgr framerate=30/1 ! appsink";
+  CameraOptions o;
+  o.first_frame_timeout_s = 0.5;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    OpenCamera(spec, o);
+    ADD_FAILURE() << "opened a pipeline that delivers nothing";
+  } catch (const CameraError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no frame within 0.5 s"));
+    EXPECT_THAT(e.what(), HasSubstr("fdsrc fd="));
+  }
+  const double took = Since(t0);
+  EXPECT_GE(took, 0.49);
+  EXPECT_LT(took, 3.5);  // the timeout, plus at most the 1.5 s stop grace for the stuck thread
+  ::close(fds[1]);       // end of stream: the thread left behind returns and cleans up
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::close(fds[0]);
 }
 
 }  // namespace

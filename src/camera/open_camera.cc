@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "camera/frame_server.h"
+#include "camera/gst_pipeline.h"
 #include "camera/opencv_camera.h"
 #include "camera/video_file_camera.h"
 
@@ -13,8 +14,16 @@ namespace {
 
 constexpr const char* kForms =
     "expected a camera index (0, 1, ...), a device path (/dev/video0), a video file (.mp4 .m4v .mov .mkv "
-    ".avi "
-    ".webm) or virtual:SOCKET_PATH";
+    ".avi .webm), virtual:SOCKET_PATH, csi or csi:SENSOR_ID (Jetson CSI camera), or gst:PIPELINE (a "
+    "GStreamer pipeline ending in an appsink)";
+
+bool AllDigits(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool StartsWith(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
 
 bool IsVideoFile(const std::string& path) {
   const size_t dot = path.rfind('.');
@@ -38,17 +47,35 @@ CameraSpec ParseCameraSpec(const std::string& spec) {
   };
   CameraSpec out;
   if (spec.empty()) return fail("empty");
-  if (std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); })) {
+  if (AllDigits(spec)) {
     if (spec.size() > 4) return fail("index too large");
     out.kind = CameraSpec::Kind::kIndex;
     out.index = std::stoi(spec);
     return out;
   }
-  const std::string prefix = "virtual:";
-  if (spec.compare(0, prefix.size(), prefix) == 0) {
+  if (StartsWith(spec, "virtual:")) {
     out.kind = CameraSpec::Kind::kVirtual;
-    out.path = spec.substr(prefix.size());
+    out.path = spec.substr(8);
     if (out.path.empty()) return fail("no socket path after 'virtual:'");
+    return out;
+  }
+  if (spec == "csi" || StartsWith(spec, "csi:")) {
+    const std::string id = spec == "csi" ? "0" : spec.substr(4);
+    if (id.empty() || !AllDigits(id)) return fail("the CSI sensor id after 'csi:' must be digits (csi:0)");
+    if (id.size() > 4) return fail("CSI sensor id too large");
+    out.kind = CameraSpec::Kind::kCsi;
+    out.index = std::stoi(id);
+    return out;
+  }
+  if (StartsWith(spec, "gst:")) {
+    out.kind = CameraSpec::Kind::kGstreamer;
+    out.pipeline = spec.substr(4);
+    if (out.pipeline.find_first_not_of(" \t") == std::string::npos)
+      return fail("no GStreamer pipeline after 'gst:'");
+    if (out.pipeline.find("appsink") == std::string::npos)
+      return fail(
+          "the GStreamer pipeline must end in an appsink (... ! videoconvert ! video/x-raw,format=BGR ! "
+          "appsink)");
     return out;
   }
   if (spec.compare(0, 5, "/dev/") == 0 && spec.size() > 5) {
@@ -75,6 +102,13 @@ std::unique_ptr<Camera> OpenCamera(const std::string& spec, const CameraOptions&
       return std::make_unique<VideoFileCamera>(s.path, options);
     case CameraSpec::Kind::kVirtual:
       return std::make_unique<VirtualCamera>(s.path, options);
+    case CameraSpec::Kind::kCsi: {
+      ValidateOptions(options, spec);  // before CsiPipeline reads the rotation
+      return std::make_unique<OpenCvCamera>(
+          GstPipelineSource{spec, CsiPipeline(s.index, options), /*rotates=*/true}, options);
+    }
+    case CameraSpec::Kind::kGstreamer:
+      return std::make_unique<OpenCvCamera>(GstPipelineSource{spec, s.pipeline, /*rotates=*/false}, options);
   }
   return nullptr;
 }

@@ -12,7 +12,9 @@
 #include <iostream>
 #include <mutex>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <opencv2/videoio/registry.hpp>
 #include <sstream>
 #include <thread>
 
@@ -23,6 +25,9 @@ namespace s2r::camera {
 namespace {
 
 constexpr int kMaxConsecutiveFailures = 10;  // as LeRobot's grab thread
+// How long stopping waits for the grab thread: more than the 1 s V4L2 select timeout, so a USB camera's
+// thread always finishes; only one stuck in a stalled GStreamer pipeline is left behind.
+constexpr double kStopGraceS = 1.5;
 
 std::string FourccString(int code) {
   std::string s;
@@ -40,17 +45,31 @@ std::string Seconds(double s) {
   return os.str();
 }
 
+// Process-wide settings made once, before the first camera opens (see the header).
+void InitOpenCvOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", "1", /*overwrite=*/0);
+    cv::setNumThreads(1);
+  });
+}
+
 }  // namespace
 
 struct OpenCvCamera::Impl {
   std::variant<int, std::string> device;
-  std::string node;   // the device node: the path, or /dev/videoN for index N
-  std::string label;  // "camera /dev/video4" or "camera 2 (/dev/video2)", starts every message
+  std::string node;   // the device node: the path, or /dev/videoN for index N; "" for a pipeline
+  std::string label;  // "camera /dev/video4", "camera 2 (/dev/video2)", "camera csi:0"; starts every message
+  bool gst = false;   // a GStreamer pipeline rather than a V4L2 device
+  std::string pipeline;  // gst: what cv::VideoCapture opens
   CameraOptions options;
-  int capture_width = 0, capture_height = 0;  // asked of the device (before rotation); 0 = its default
+  int software_rotation = 0;                  // applied to each frame (0 when the pipeline rotates)
+  int resize_width = 0, resize_height = 0;    // gst: each frame (before rotation) is resized to this; 0 = not
+  int capture_width = 0, capture_height = 0;  // asked of the device (before rotation); 0 = its default.
+                                              // gst: the pipeline's first frame; then fixed
   int out_width = 0, out_height = 0;          // delivered frame (after rotation); set by the constructor
   double fps = 0;                             // read back by the first Open(); set by the constructor
-  double fps_read_back = 0;                   // the last Open()'s (the grab thread's once it runs)
+  double fps_read_back = 0;                   // guarded by mu; the last Open()'s
   cv::VideoCapture cap;                       // the grab thread's alone once it runs
 
   std::mutex mu;
@@ -59,20 +78,58 @@ struct OpenCvCamera::Impl {
   bool has_frame = false;           // guarded by mu
   uint64_t sequence = 0;            // guarded by mu
   std::string error;                // guarded by mu; set when the device is lost for good
+  bool open_failed = false;         // guarded by mu; gst: the grab thread's first Open() threw (see error)
   std::string status;               // guarded by mu; "reconnecting ..." while reopening
   bool stop = false;                // guarded by mu
+  bool exited = false;              // guarded by mu; the grab thread has left GrabLoop
   std::thread thread;
 
-  ~Impl() { Stop(); }
-
+  // Asks the grab thread to stop and joins it, then releases the capture; a thread that does not finish
+  // within kStopGraceS (stuck in a stalled pipeline) is detached instead, and releases the capture itself
+  // when it returns (it holds a shared_ptr to this Impl). Called once, by the owner.
   void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      stop = true;
-    }
+    std::unique_lock<std::mutex> lock(mu);
+    stop = true;
     changed.notify_all();
-    if (thread.joinable()) thread.join();
+    if (thread.joinable()) {
+      if (!changed.wait_for(lock, std::chrono::duration<double>(kStopGraceS), [&] { return exited; })) {
+        lock.unlock();
+        std::cerr << label << ": warning: the capture thread is stuck (no frame and no end of stream for "
+                  << Seconds(kStopGraceS) << "); leaving it behind\n";
+        thread.detach();
+        return;
+      }
+      lock.unlock();
+      thread.join();
+    }
     cap.release();
+  }
+
+  // Starts the grab thread (which first opens a pipeline; a device is already open) and waits up to
+  // options.first_frame_timeout_s for its first frame. On failure stops the thread and throws CameraError.
+  static void Start(const std::shared_ptr<Impl>& self) {
+    Impl& m = *self;
+    m.thread = std::thread([self] {
+      self->GrabLoop();
+      {
+        std::lock_guard<std::mutex> lock(self->mu);
+        self->exited = true;
+      }
+      self->changed.notify_all();
+    });
+    const double timeout_s = m.options.first_frame_timeout_s;
+    std::unique_lock<std::mutex> lock(m.mu);
+    m.changed.wait_for(lock, std::chrono::duration<double>(timeout_s),
+                       [&] { return m.has_frame || !m.error.empty(); });
+    if (m.has_frame) return;
+    const std::string error = m.error;
+    const bool open_failed = m.open_failed;
+    lock.unlock();
+    m.Stop();
+    if (open_failed) throw CameraError(error);
+    std::string why = error.empty() ? "" : " (" + error + ")";
+    if (m.gst) why += "; try the pipeline on its own with gst-launch-1.0 '" + m.pipeline + "'";
+    throw CameraError(m.label + ": no frame within " + Seconds(timeout_s) + " of opening" + why);
   }
 
   // Sleeps up to `seconds` unless stop is requested; returns true when it is.
@@ -86,9 +143,31 @@ struct OpenCvCamera::Impl {
     return ::stat(node.c_str(), &st) == 0;
   }
 
-  // Opens and configures the device; throws CameraError / ConfigError. The first call (constructor) also
-  // fixes capture_width/height when the options leave them at 0.
+  // Opens the pipeline; throws CameraError naming it.
+  void OpenPipeline() {
+    bool opened = false;
+    std::string detail;
+    try {
+      opened = cap.open(pipeline, cv::CAP_GSTREAMER) && cap.isOpened();
+    } catch (const cv::Exception& e) {
+      detail = std::string(" (") + e.what() + ")";
+    }
+    if (!opened) {
+      cap.release();
+      throw CameraError(label + ": cannot open the GStreamer pipeline" + detail +
+                        " (an element missing or misspelled, bad caps, no appsink, or the camera absent or "
+                        "busy); try it on its own with gst-launch-1.0 '" +
+                        pipeline + "'");
+    }
+    const double got_fps = cap.get(cv::CAP_PROP_FPS);
+    std::lock_guard<std::mutex> lock(mu);
+    fps_read_back = got_fps;
+  }
+
+  // Opens and configures the device (or opens the pipeline); throws CameraError / ConfigError. The first
+  // call (constructor) also fixes capture_width/height when the options leave them at 0.
   void Open() {
+    if (gst) return OpenPipeline();
     struct stat st {};
     if (::stat(node.c_str(), &st) != 0) {
       throw CameraError(label + ": no such device (" + std::strerror(errno) +
@@ -146,6 +225,7 @@ struct OpenCvCamera::Impl {
       capture_width = got_w;
       capture_height = got_h;
     }
+    std::lock_guard<std::mutex> lock(mu);
     fps_read_back = got_fps;
   }
 
@@ -178,8 +258,30 @@ struct OpenCvCamera::Impl {
     return false;
   }
 
+  // RGB, rotated by software_rotation, of a BGR frame resized first when resize_width is set.
+  media::Image Convert(const cv::Mat& bgr, cv::Mat& resized) const {
+    if (resize_width == 0 || (bgr.cols == resize_width && bgr.rows == resize_height)) {
+      return internal::ToRgbRotated(bgr, software_rotation);
+    }
+    const bool shrink = resize_width <= bgr.cols && resize_height <= bgr.rows;
+    cv::resize(bgr, resized, cv::Size(resize_width, resize_height), 0, 0,
+               shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return internal::ToRgbRotated(resized, software_rotation);
+  }
+
   void GrabLoop() {
-    cv::Mat bgr;
+    if (!cap.isOpened()) {  // a pipeline opens here, so one that never starts cannot block the constructor
+      try {
+        Open();
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(mu);
+        error = e.what();
+        open_failed = true;
+        changed.notify_all();
+        return;
+      }
+    }
+    cv::Mat bgr, resized;
     int failures = 0;
     for (;;) {
       {
@@ -187,11 +289,15 @@ struct OpenCvCamera::Impl {
         if (stop) return;
       }
       const bool ok = cap.read(bgr);
+      if (ok && !bgr.empty() && capture_width == 0) {  // a pipeline's first frame fixes the size
+        capture_width = bgr.cols;
+        capture_height = bgr.rows;
+      }
       if (ok && !bgr.empty() && bgr.cols == capture_width && bgr.rows == capture_height) {
         failures = 0;
         Frame frame;
         frame.timestamp_s = NowSeconds();
-        frame.image = internal::ToRgbRotated(bgr, options.rotation);
+        frame.image = Convert(bgr, resized);
         {
           std::lock_guard<std::mutex> lock(mu);
           frame.sequence = ++sequence;
@@ -202,14 +308,15 @@ struct OpenCvCamera::Impl {
         continue;
       }
       ++failures;
-      const bool gone = !NodeExists();
+      const bool gone = !gst && !NodeExists();
       if (!gone && failures <= kMaxConsecutiveFailures) {
         if (WaitStop(0.01)) return;
         continue;
       }
       cap.release();
-      std::string why =
-          gone ? "device node " + node + " disappeared" : std::to_string(failures) + " failed reads in a row";
+      std::string why = gone ? "device node " + node + " disappeared"
+                             : std::to_string(failures) + " failed reads in a row" +
+                                   (gst ? " (the pipeline ended or failed)" : "");
       if (ok && !bgr.empty()) {
         why += " (last frame " + std::to_string(bgr.cols) + "x" + std::to_string(bgr.rows) + ", expected " +
                std::to_string(capture_width) + "x" + std::to_string(capture_height) + ")";
@@ -223,7 +330,7 @@ struct OpenCvCamera::Impl {
 OpenCvCamera::OpenCvCamera(std::variant<int, std::string> device, const CameraOptions& options)
     : Camera(std::holds_alternative<int>(device) ? std::to_string(std::get<int>(device))
                                                  : std::get<std::string>(device)),
-      impl_(std::make_unique<Impl>()) {
+      impl_(std::make_shared<Impl>()) {
   Impl& m = *impl_;
   m.device = device;
   if (std::holds_alternative<int>(device)) {
@@ -238,31 +345,50 @@ OpenCvCamera::OpenCvCamera(std::variant<int, std::string> device, const CameraOp
   ValidateOptions(options, name());
   m.options = options;
   if (m.options.rotation == -90) m.options.rotation = 270;
+  m.software_rotation = m.options.rotation;
   internal::RotatedSize(m.options.rotation, options.width, options.height, &m.capture_width,
                         &m.capture_height);
-
-  static std::once_flag once;
-  std::call_once(once, [] {
-    ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", "1", /*overwrite=*/0);
-    cv::setNumThreads(1);
-  });
+  InitOpenCvOnce();
 
   m.Open();
   internal::RotatedSize(m.options.rotation, m.capture_width, m.capture_height, &m.out_width, &m.out_height);
   m.fps = m.fps_read_back;
-  m.thread = std::thread([&m] { m.GrabLoop(); });
-  std::unique_lock<std::mutex> lock(m.mu);
-  m.changed.wait_for(lock, std::chrono::duration<double>(options.first_frame_timeout_s),
-                     [&] { return m.has_frame || !m.error.empty(); });
-  if (!m.has_frame) {
-    const std::string why = m.error.empty() ? "" : " (" + m.error + ")";
-    lock.unlock();
-    throw CameraError(m.label + ": no frame within " + Seconds(options.first_frame_timeout_s) +
-                      " of opening" + why);
-  }  // on throw, ~Impl joins the thread
+  Impl::Start(impl_);
 }
 
-OpenCvCamera::~OpenCvCamera() = default;
+OpenCvCamera::OpenCvCamera(GstPipelineSource source, const CameraOptions& options)
+    : Camera(source.name), impl_(std::make_shared<Impl>()) {
+  Impl& m = *impl_;
+  m.gst = true;
+  m.pipeline = std::move(source.pipeline);
+  m.label = "camera " + name();
+  if (m.pipeline.find("appsink") == std::string::npos) {
+    throw ConfigError(m.label + ": the GStreamer pipeline '" + m.pipeline +
+                      "' has no appsink (end it in ... ! videoconvert ! video/x-raw,format=BGR ! appsink)");
+  }
+  ValidateOptions(options, name());
+  m.options = options;
+  if (m.options.rotation == -90) m.options.rotation = 270;
+  m.software_rotation = source.rotates ? 0 : m.options.rotation;
+  // The frame is resized before the software rotation, so to the unrotated size.
+  internal::RotatedSize(m.software_rotation, options.width, options.height, &m.resize_width,
+                        &m.resize_height);
+  if (!cv::videoio_registry::hasBackend(cv::CAP_GSTREAMER)) {
+    throw CameraError(m.label +
+                      ": this OpenCV was built without GStreamer (cv::getBuildInformation() shows "
+                      "'GStreamer: NO'), so the pipeline cannot be opened; use an OpenCV built with it "
+                      "(Debian's libopencv-videoio, JetPack's OpenCV)");
+  }
+  InitOpenCvOnce();
+
+  Impl::Start(impl_);  // opens the pipeline in the grab thread
+  std::lock_guard<std::mutex> lock(m.mu);
+  m.out_width = m.latest.image.width;
+  m.out_height = m.latest.image.height;
+  m.fps = m.fps_read_back;
+}
+
+OpenCvCamera::~OpenCvCamera() { impl_->Stop(); }
 
 Frame OpenCvCamera::Read() {
   Impl& m = *impl_;
