@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -192,6 +193,44 @@ TEST(ApplyJointActionTest, JointPosClipsToJointLimits) {
   const std::array<float, kJ> inside = {0.3f, -1.2f, 1.0f, -0.7f, 2.5f, 0.9f};
   ApplyJointAction(ControlMode::kJointPos, spec, inside.data(), qpos, target);
   for (int j = 0; j < kJ; ++j) EXPECT_DOUBLE_EQ(target[j], static_cast<double>(inside[j])) << "joint " << j;
+}
+
+// The observation and reset draw the sim and the real arm share (core/so100_layout).
+TEST(So100SharedTest, ProprioObsIsQposTargetsAndArmTargetsFromRest) {
+  namespace o = so100::obs;
+  const double q[6] = {0.1, -0.2, 0.3, 1.4, 1.5, 0.6};
+  const double t[6] = {0.2, -0.1, 0.25, 1.6, 1.2, -0.3};
+  std::vector<float> obs(o::kRgbStateDim, -99.0f);
+  so100::WriteProprioObs(q, t, obs.data());
+  for (int j = 0; j < 6; ++j) {
+    EXPECT_FLOAT_EQ(obs[o::kQpos + j], static_cast<float>(q[j]));
+    EXPECT_FLOAT_EQ(obs[o::kTargetQpos + j], static_cast<float>(t[j]));
+  }
+  for (int j = 0; j < 5; ++j)  // the gripper's target is not part of the distance to rest
+    EXPECT_FLOAT_EQ(obs[o::kDistToRest + j], static_cast<float>(t[j] - so100::kRestQpos[j]));
+}
+
+TEST(So100SharedTest, ResetDrawStaysInItsBoxAndIsReproducible) {
+  so100::ResetDistribution d;
+  d.qpos_noise = 0.02, d.spawn_center = {0.3, 0.05}, d.spawn_half_size = 0.1;
+  Rng a = Rng::ForStream(7, 0), b = Rng::ForStream(7, 0);
+  double max_dev = 0;
+  for (int i = 0; i < 500; ++i) {
+    const so100::ResetDraw r = so100::DrawReset(a, d), s = so100::DrawReset(b, d);
+    EXPECT_EQ(r.qpos, s.qpos);
+    EXPECT_EQ(r.cube_x, s.cube_x);
+    EXPECT_GE(r.cube_x, 0.2);
+    EXPECT_LT(r.cube_x, 0.4);
+    EXPECT_GE(r.cube_y, -0.05);
+    EXPECT_LT(r.cube_y, 0.15);
+    EXPECT_GE(r.cube_yaw, -so100::kPi);
+    EXPECT_LT(r.cube_yaw, so100::kPi);
+    for (int j = 0; j < 6; ++j) max_dev = std::max(max_dev, std::abs(r.qpos[j] - so100::kRestQpos[j]));
+  }
+  EXPECT_GT(max_dev, 0.03);  // the noise is there (std 0.02 over 3000 draws) ...
+  EXPECT_LT(max_dev, 0.12);  // ... and of that size
+  d.qpos_noise = 0;
+  EXPECT_EQ(so100::DrawReset(a, d).qpos, so100::kRestQpos);
 }
 
 TEST(ControlModeTest, ParsesAllNamesAndRoundTrips) {

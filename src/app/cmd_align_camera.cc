@@ -86,7 +86,7 @@ media::Image Blend(const media::Image& a, const media::Image& b) {
 // The arm, when there is one: connected, read every frame; moved only with --move-to-rest.
 struct RobotSide {
   std::unique_ptr<hw::So100Follower> robot;
-  std::unique_ptr<deploy::RealGraspCubeEnv> env;  // owns the twin while a robot is used
+  std::unique_ptr<deploy::RealGraspCubeEnv> env;  // moves the arm and reads its joints
 };
 
 void DrawText(cv::Mat& bgr, const std::string& text, int row, double scale = 0.42) {
@@ -136,10 +136,10 @@ int RunAlignCamera(const AlignFlags& f) {
   std::unique_ptr<camera::Camera> cam = OpenRealCamera(f.real, rc, /*loop=*/!f.headless);
 
   auto cfg_ptr = std::make_shared<const sim::GraspCubeConfig>(cfg);
-  auto twin_owned = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
-  sim::GraspCubeEnv* twin = twin_owned.get();
+  // The twin draws the sim's picture of the scene, its arm posed as the real one.
+  auto twin = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
   auto set_joints = [&](const std::array<double, so100::kNumJoints>& q) {
-    for (int j = 0; j < so100::kNumJoints; ++j) twin->data()->qpos[twin->ids().qpos_adr[j]] = q[j];
+    twin->SetArm(q, {});
     twin->Refresh();
   };
   set_joints(so100::kRestQpos);
@@ -156,8 +156,7 @@ int RunAlignCamera(const AlignFlags& f) {
     }
     deploy::RealEnvConfig ecfg;
     ecfg.joint_map = rc.joint_map;
-    arm.env = std::make_unique<deploy::RealGraspCubeEnv>(std::move(twin_owned), *arm.robot, nullptr, ecfg);
-    twin = &arm.env->twin();
+    arm.env = std::make_unique<deploy::RealGraspCubeEnv>(cfg, f.seed, *arm.robot, nullptr, ecfg);
     if (f.move_to_rest) {
       std::fprintf(stderr, "sim2real: moving the arm to rest under torque (torque goes off again at exit)\n");
       arm.robot->Configure();

@@ -44,6 +44,31 @@ void RequirePolicyFile(const std::string& path, const std::string& flag) {
                       "`sim2real export-onnx --checkpoint X.pt`");
 }
 
+#ifdef S2R_DEPLOY_ONLY
+namespace {
+[[noreturn]] void RefuseTorchCheckpoint(const std::string& path, const std::string& flag) {
+  throw ConfigError(flag + " " + path +
+                    ": a libtorch checkpoint, and this is the deploy-only build (no libtorch); export it on "
+                    "the training machine with `sim2real export-onnx --checkpoint " + path +
+                    " --out policy.onnx` and pass the .onnx");
+}
+}  // namespace
+
+rl::CheckpointMeta ReadCheckpointMetaOf(const std::string& path, const std::string& flag) {
+  RequirePolicyFile(path, flag);
+  RefuseTorchCheckpoint(path, flag);
+}
+
+std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed, const std::string& flag) {
+  RequirePolicyFile(path, flag);
+  if (fs::path(path).extension() != ".onnx") RefuseTorchCheckpoint(path, flag);
+  try {
+    return deploy::LoadOnnxPolicy(path, seed);
+  } catch (const IoError& e) {
+    throw ConfigError(flag + ": " + e.what());
+  }
+}
+#else
 rl::CheckpointMeta ReadCheckpointMetaOf(const std::string& path, const std::string& flag) {
   RequirePolicyFile(path, flag);
   try {
@@ -61,6 +86,28 @@ std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed
   } catch (const IoError& e) {  // an unreadable or foreign file is bad input: exit 2, naming the flag
     throw ConfigError(flag + ": " + e.what());
   }
+}
+#endif
+
+void RequireCompatible(const rl::CheckpointMeta& meta, const std::string& env_id, const std::string& obs_mode,
+                       const std::string& what, const std::string& algo) {
+  if (meta.env_id != env_id)
+    throw ConfigError(what + ": trained on " + meta.env_id + ", not " + env_id + "; pass --env-id " +
+                      meta.env_id);
+  if (!obs_mode.empty() && meta.obs_mode != obs_mode)
+    throw ConfigError(what + ": trained with obs mode " + meta.obs_mode + ", not " + obs_mode +
+                      "; pass --obs-mode " + meta.obs_mode);
+  if (!algo.empty() && meta.algo != algo)
+    throw ConfigError(what + ": a " + meta.algo + " checkpoint, not " + algo);
+}
+
+void RequireCanSample(const rl::CheckpointMeta& meta, bool sample, const std::string& what,
+                      const std::string& flag) {
+  if (sample && meta.deterministic_only)
+    throw ConfigError(
+        flag + ": " + what +
+        " was exported with --deterministic (no noise input), so it cannot sample actions; drop " + flag +
+        " or export it again without --deterministic");
 }
 
 }  // namespace s2r::app

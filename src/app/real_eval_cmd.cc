@@ -16,7 +16,9 @@
 #include "deploy/real_eval.h"
 #include "hw/calibration.h"
 #include "rl/policy.h"
-#include "sim/scripted_grasp.h"
+#ifndef S2R_DEPLOY_ONLY
+#include "app/scripted_on_twin.h"
+#endif
 
 namespace s2r::app {
 
@@ -33,7 +35,7 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
     throw ConfigError("eval --real: pass either --checkpoint PATH or --scripted");
   const RobotConfig rc = LoadRealRobotConfig(f.side);
 
-  // The twin: the env config with the policy's obs mode and sensor size, no domain randomization.
+  // The task: the env config with the policy's obs mode and sensor size, no domain randomization.
   sim::GraspCubeConfig cfg = BuildEnvConfig(env_flags);
   std::unique_ptr<rl::Policy> policy;
   cfg.obs_mode = sim::ObsMode::kRgb;
@@ -49,8 +51,16 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   }
   cfg.domain_randomization = false;
   cfg.Validate("eval --real");
-  auto cfg_ptr = std::make_shared<const sim::GraspCubeConfig>(cfg);
-  auto twin = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
+#ifdef S2R_DEPLOY_ONLY
+  if (f.scripted)
+    throw ConfigError(
+        "--scripted: the scripted controller plans on the MuJoCo twin, which the deploy-only build does not "
+        "have; run it with the full build, or pass --checkpoint policy.onnx");
+#else
+  // --scripted plans on a twin that mirrors the arm (its kinematics; the cube where it was asked to be).
+  std::unique_ptr<ScriptedOnTwin> scripted;
+  if (f.scripted) scripted = std::make_unique<ScriptedOnTwin>(cfg, f.seed);
+#endif
 
   if (!f.record_dir.empty()) RequireWritableFolder(f.record_dir, "--record-dir");
   // The robot's settings and calibration file, then the camera: if either fails, the arm has not been
@@ -71,16 +81,14 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   ecfg.control_freq = f.control_freq;
   ecfg.joint_map = rc.joint_map;
   ecfg.warn = Say;
-  deploy::RealGraspCubeEnv env(std::move(twin), robot, cam.get(), ecfg);
+  deploy::RealGraspCubeEnv env(cfg, f.seed, robot, cam.get(), ecfg);
 
-  std::unique_ptr<sim::ScriptedGrasp> scripted;
-  if (f.scripted) scripted = std::make_unique<sim::ScriptedGrasp>(env.twin().model());
   const bool deterministic = !f.sample_actions;
   deploy::RealActFn act = [&](const float* obs, const uint8_t* image, float* action) {
-    if (scripted)
-      scripted->Act(env.twin(), action);
-    else
-      policy->Act(obs, image, 1, deterministic, action);
+#ifndef S2R_DEPLOY_ONLY
+    if (scripted) return scripted->Act(env, action);
+#endif
+    policy->Act(obs, image, 1, deterministic, action);
   };
   deploy::RealEvalIo io;
   io.wait_enter = WaitEnterOrStop;
@@ -118,7 +126,9 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
     r = deploy::RunRealEval(
         env, act,
         [&] {
+#ifndef S2R_DEPLOY_ONLY
           if (scripted) scripted->Reset();
+#endif
         },
         o, io);
   }

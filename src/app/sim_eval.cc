@@ -20,27 +20,6 @@ namespace fs = std::filesystem;
 
 namespace s2r::app {
 
-void RequireCompatible(const rl::CheckpointMeta& meta, const std::string& env_id, const std::string& obs_mode,
-                       const std::string& what, const std::string& algo) {
-  if (meta.env_id != env_id)
-    throw ConfigError(what + ": trained on " + meta.env_id + ", not " + env_id + "; pass --env-id " +
-                      meta.env_id);
-  if (!obs_mode.empty() && meta.obs_mode != obs_mode)
-    throw ConfigError(what + ": trained with obs mode " + meta.obs_mode + ", not " + obs_mode +
-                      "; pass --obs-mode " + meta.obs_mode);
-  if (!algo.empty() && meta.algo != algo)
-    throw ConfigError(what + ": a " + meta.algo + " checkpoint, not " + algo);
-}
-
-void RequireCanSample(const rl::CheckpointMeta& meta, bool sample, const std::string& what,
-                      const std::string& flag) {
-  if (sample && meta.deterministic_only)
-    throw ConfigError(
-        flag + ": " + what +
-        " was exported with --deterministic (no noise input), so it cannot sample actions; drop " + flag +
-        " or export it again without --deterministic");
-}
-
 SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt) {
   SimEvalResult r;
   auto policy = LoadAnyPolicy(opt.checkpoint, opt.seed);

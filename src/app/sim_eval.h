@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "app/policy_loader.h"  // RequireCompatible, RequireCanSample
 #include "rl/evaluate.h"
 #include "rl/policy.h"
 #include "sim/grasp_cube_config.h"
@@ -25,15 +26,6 @@ struct SimEvalResult {
   rl::EvalStats stats;
   std::string video;
 };
-
-// Throws ConfigError naming `what` if the checkpoint was trained for another env, obs mode or algo.
-void RequireCompatible(const rl::CheckpointMeta& meta, const std::string& env_id, const std::string& obs_mode,
-                       const std::string& what, const std::string& algo = "");
-
-// A policy exported with `export-onnx --deterministic` has no noise input: sampling (`flag`, e.g.
-// --stochastic) is refused with a ConfigError naming both, before anything starts.
-void RequireCanSample(const rl::CheckpointMeta& meta, bool sample, const std::string& what,
-                      const std::string& flag);
 
 SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt);
 void PrintSimEval(const SimEvalResult& r, bool json);

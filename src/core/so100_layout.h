@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/joint_controller.h"
+#include "core/rng.h"
 
 namespace s2r::so100 {
 
@@ -39,5 +40,24 @@ inline constexpr int kTcpPos = 25;       // [3] m
 inline constexpr int kTcpToObj = 28;     // [3] cube position - tcp position, m
 inline constexpr int kStateDim = 31;
 }  // namespace obs
+
+// The proprioceptive part of both observations (obs::kQpos .. kRgbStateDim, 17 floats), from measured joint
+// positions and controller targets (both [6], rad). The sim and the real arm both call it.
+void WriteProprioObs(const double* qpos, const double* target, float* obs);
+
+// SO100GraspCube-v1's reset distribution: the arm at rest plus Gaussian noise, the cube flat on the table
+// uniform in a square box with a uniform yaw. Sim and real draw from it with the same code.
+struct ResetDistribution {
+  double qpos_noise = 0.02;                        // rad, std per joint
+  std::array<double, 2> spawn_center = {0.3, 0.05};  // m, robot base frame
+  double spawn_half_size = 0.1;                    // m
+};
+struct ResetDraw {
+  std::array<double, kNumJoints> qpos{};  // rad, the start pose
+  double cube_x = 0, cube_y = 0;          // m, robot base frame
+  double cube_yaw = 0;                    // rad, in [-pi, pi)
+};
+// Draws, in this order: 6 normals (joints), the cube's x, y and yaw.
+ResetDraw DrawReset(Rng& rng, const ResetDistribution& d);
 
 }  // namespace s2r::so100

@@ -13,9 +13,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 }
 
-RealGraspCubeEnv::RealGraspCubeEnv(std::unique_ptr<sim::GraspCubeEnv> twin, hw::So100Follower& robot,
+RealGraspCubeEnv::RealGraspCubeEnv(const sim::GraspCubeConfig& task, uint64_t seed, hw::So100Follower& robot,
                                    camera::Camera* camera, RealEnvConfig config)
-    : twin_(std::move(twin)),
+    : reset_(task.reset_distribution()),
+      control_mode_(task.control_mode),
+      image_width_(task.sensor_width),
+      image_height_(task.sensor_height),
+      rng_(Rng::ForStream(seed, 0)),
       robot_(robot),
       camera_(camera),
       cfg_(std::move(config)),
@@ -23,9 +27,7 @@ RealGraspCubeEnv::RealGraspCubeEnv(std::unique_ptr<sim::GraspCubeEnv> twin, hw::
   if (!(cfg_.control_freq > 0)) throw ConfigError("--control-freq: expected a positive number of Hz");
   if (static_cast<int>(cfg_.joint_map.joints.size()) != so100::kNumJoints)
     throw ConfigError("robot config joint_map: expected the six SO-100 joints");
-  const bool rgb = twin_->config().obs_mode == sim::ObsMode::kRgb;
-  if (rgb && camera_ == nullptr) throw ConfigError("--camera: an rgb policy needs a camera");
-  obs_.assign(rgb ? so100::obs::kRgbStateDim : so100::obs::kStateDim, 0.0f);
+  obs_.assign(so100::obs::kRgbStateDim, 0.0f);
   if (!cfg_.warn) cfg_.warn = [](const std::string& m) { std::fprintf(stderr, "sim2real: %s\n", m.c_str()); };
 }
 
@@ -53,22 +55,13 @@ void RealGraspCubeEnv::Observe() {
   const JointRadians q = ReadJoints();
   const auto now = Clock::now();
   const double dt = std::chrono::duration<double>(now - last_read_).count();
-  mjData* d = twin_->data();
-  const sim::GraspCubeIds& id = twin_->ids();
-  for (int j = 0; j < so100::kNumJoints; ++j) {
-    d->qpos[id.qpos_adr[j]] = q[j];
-    // No velocity sensor is read: a finite difference (the scripted controller's stall check uses it).
-    d->qvel[id.dof_adr[j]] = dt > 1e-4 && dt < 1.0 ? (q[j] - last_q_[j]) / dt : 0.0;
-  }
-  last_q_ = q;
+  for (int j = 0; j < so100::kNumJoints; ++j) qvel_[j] = dt > 1e-4 && dt < 1.0 ? (q[j] - q_[j]) / dt : 0.0;
+  q_ = q;
   last_read_ = now;
-  twin_->Refresh();
-  twin_->WriteObs(obs_.data());
+  so100::WriteProprioObs(q_.data(), target_.data(), obs_.data());
   if (camera_ != nullptr) {
     frame_ = camera_->Read().image;
-    if (twin_->config().obs_mode == sim::ObsMode::kRgb)
-      image_ =
-          camera::PreprocessObservation(frame_, twin_->config().sensor_width, twin_->config().sensor_height);
+    image_ = camera::PreprocessObservation(frame_, image_width_, image_height_);
   }
 }
 
@@ -94,35 +87,23 @@ bool RealGraspCubeEnv::MoveTo(const JointRadians& goal, double timeout_s) {
 }
 
 void RealGraspCubeEnv::Reset(const std::function<void(const SceneRequest&)>& reset_scene) {
-  twin_->Reset(false);  // the twin draws the start pose (rest + noise) and the cube's pose
-  JointRadians start{};
-  const mjData* d = twin_->data();
-  const sim::GraspCubeIds& id = twin_->ids();
-  for (int j = 0; j < so100::kNumJoints; ++j) start[j] = d->qpos[id.qpos_adr[j]];
-  if (!MoveTo(start, cfg_.move_timeout_s)) cfg_.warn("reset: the arm did not reach the start pose in time");
-  const double* cq = d->qpos + id.cube_qpos_adr;
-  SceneRequest scene;
-  scene.cube_x = cq[0], scene.cube_y = cq[1];
-  scene.cube_yaw = 2.0 * std::atan2(cq[6], cq[3]);
-  reset_scene(scene);
+  const so100::ResetDraw draw = so100::DrawReset(rng_, reset_);
+  if (!MoveTo(draw.qpos, cfg_.move_timeout_s)) cfg_.warn("reset: the arm did not reach the start pose in time");
+  scene_ = {draw.cube_x, draw.cube_y, draw.cube_yaw};
+  reset_scene(scene_);
   // The controller starts from the measured pose (the Sim2RealEnv reset).
   last_read_ = Clock::now();
-  last_q_ = ReadJoints();
-  twin_->set_target_qpos(last_q_);
+  q_ = ReadJoints();
+  qvel_ = {};
+  target_ = q_;
   Observe();
   next_tick_ = Clock::now();
 }
 
 double RealGraspCubeEnv::Step(const float* action) {
   const auto t0 = Clock::now();
-  const mjData* d = twin_->data();
-  const sim::GraspCubeIds& id = twin_->ids();
-  double qpos[so100::kNumJoints];
-  for (int j = 0; j < so100::kNumJoints; ++j) qpos[j] = d->qpos[id.qpos_adr[j]];
-  JointRadians target = twin_->target_qpos();
-  ApplyJointAction(twin_->config().control_mode, controller_, action, qpos, target.data());
-  twin_->set_target_qpos(target);
-  SendTargets(target);
+  ApplyJointAction(control_mode_, controller_, action, q_.data(), target_.data());
+  SendTargets(target_);
   // Hold the control frequency: the observation is read one period after the command.
   const auto period =
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg_.control_freq));

@@ -1,12 +1,11 @@
-// RealGraspCubeEnv: SO100GraspCube-v1 on the real arm and camera, built like ManiSkill's Sim2RealEnv.
-// A one-env simulated twin (sim::GraspCubeEnv) provides everything that is not measured: the reset
-// distribution (start pose and where the cube must be placed), the controller, and the observation code
-// itself. Each step the action goes through the same controller as in simulation (core/joint_controller),
-// the accumulated targets are sent to the robot as goal positions (sim radians -> robot degrees through the
-// joint map of configs/robots/<robot>.json), the loop sleeps to hold the control frequency (a warning when
-// a step overruns), then the measured joint positions are written into the twin, so the observation vector
-// is the twin's own WriteObs() (same layout, dtype) and the image is the camera frame centre-cropped and
-// resized by the same function the sim uses for the greenscreen photo.
+// RealGraspCubeEnv: SO100GraspCube-v1 on the real arm and camera, built like ManiSkill's Sim2RealEnv, with
+// no physics: everything the sim and the real arm share is plain code in core/so100_layout (the reset
+// distribution, the 17-value proprioceptive observation) and core/joint_controller (the action -> target
+// controller). Each step the action goes through that controller, the accumulated targets are sent to the
+// robot as goal positions (sim radians -> robot degrees through the joint map of
+// configs/robots/<robot>.json), the loop sleeps to hold the control frequency (a warning when a step
+// overruns), then the measured joints and the camera frame make the observation; the image is the frame
+// centre-cropped and resized by the function the sim uses for the greenscreen photo. No MuJoCo, no torch.
 #pragma once
 
 #include <array>
@@ -22,7 +21,7 @@
 #include "core/so100_layout.h"
 #include "hw/so100_follower.h"
 #include "media/image.h"
-#include "sim/grasp_cube_env.h"
+#include "sim/grasp_cube_config.h"
 
 namespace s2r::deploy {
 
@@ -38,7 +37,7 @@ struct RealEnvConfig {
   std::function<void(const std::string&)> warn;  // overrun and other warnings (default: stderr)
 };
 
-// Where the user must put the cube before an episode (the twin's reset draw), table frame.
+// Where the user must put the cube before an episode (the reset draw), robot base frame.
 struct SceneRequest {
   double cube_x = 0, cube_y = 0;  // m
   double cube_yaw = 0;            // rad
@@ -46,12 +45,15 @@ struct SceneRequest {
 
 class RealGraspCubeEnv {
  public:
-  // The twin's config decides the obs mode and sensor size; the robot must be connected and configured
-  // with gripper DEGREES normalization (the joint map covers all six joints).
-  RealGraspCubeEnv(std::unique_ptr<sim::GraspCubeEnv> twin, hw::So100Follower& robot, camera::Camera* camera,
-                   RealEnvConfig config);
+  // The task's settings decide the reset distribution, the control mode and the image size; the
+  // observation is always the rgb mode's (17 values + image): the real arm cannot measure the cube, which
+  // the state mode needs. `seed` seeds the reset draws.
+  // The robot must be connected with gripper DEGREES normalization (the joint map covers all six joints).
+  // `camera` may be null only when no image is wanted (e.g. moving the arm for align-camera).
+  RealGraspCubeEnv(const sim::GraspCubeConfig& task, uint64_t seed, hw::So100Follower& robot,
+                   camera::Camera* camera, RealEnvConfig config);
 
-  // Draws the episode's start from the twin's reset distribution, moves the arm there slowly, calls
+  // Draws the episode's start from the task's reset distribution, moves the arm there slowly, calls
   // reset_scene (which returns once the cube is in place), then reads the first observation.
   void Reset(const std::function<void(const SceneRequest&)>& reset_scene);
   // One control step with action [6] in [-1, 1]. Returns the step's wall time in seconds (before the sleep).
@@ -61,24 +63,33 @@ class RealGraspCubeEnv {
   bool MoveTo(const JointRadians& q, double timeout_s);
   bool MoveToRest(double timeout_s) { return MoveTo(so100::kRestQpos, timeout_s); }
 
-  const std::vector<float>& obs() const { return obs_; }    // [D] float32, the sim's layout
-  const media::Image& image() const { return image_; }      // [H, W, 3] uint8 (rgb mode), else empty
+  const std::vector<float>& obs() const { return obs_; }    // [17] float32, the sim's rgb-mode state
+  const media::Image& image() const { return image_; }      // [H, W, 3] uint8 (with a camera), else empty
   const media::Image& raw_frame() const { return frame_; }  // the last camera frame, uncropped
-  sim::GraspCubeEnv& twin() { return *twin_; }
+  // As of the last observation: measured joints (rad), their finite-difference velocity (rad/s; no sensor
+  // is read), the controller's targets (rad), and the scene this episode asked for.
+  const JointRadians& qpos() const { return q_; }
+  const JointRadians& qvel() const { return qvel_; }
+  const JointRadians& target() const { return target_; }
+  const SceneRequest& scene() const { return scene_; }
   int overruns() const { return overruns_; }
-  JointRadians ReadJoints();  // measured, sim radians
+  JointRadians ReadJoints();  // measured now, sim radians
 
  private:
   void SendTargets(const JointRadians& q);
-  void Observe();  // read joints -> twin, camera -> image, twin -> obs
-  std::unique_ptr<sim::GraspCubeEnv> twin_;
+  void Observe();  // joints and camera -> obs and image
+  so100::ResetDistribution reset_;
+  ControlMode control_mode_;
+  int image_width_, image_height_;
+  Rng rng_;
   hw::So100Follower& robot_;
   camera::Camera* camera_;
   RealEnvConfig cfg_;
   JointControllerSpec controller_;
   std::vector<float> obs_;
   media::Image image_, frame_;
-  JointRadians last_q_{};
+  JointRadians q_{}, qvel_{}, target_{};
+  SceneRequest scene_;
   std::chrono::steady_clock::time_point last_read_, next_tick_;
   int overruns_ = 0;
 };

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/joint_controller.h"
+#include "core/so100_layout.h"
 #include "render/greenscreen.h"
 
 namespace s2r::sim {
@@ -59,6 +60,10 @@ struct GraspCubeConfig {
 
   // Throws ConfigError naming the key (prefixed by `source`, e.g. the file) for values out of range.
   void Validate(const std::string& source) const;
+  // The reset draw these settings describe (noise and spawn box), shared with the real arm.
+  so100::ResetDistribution reset_distribution() const {
+    return {domain_randomization_config.initial_qpos_noise_scale, spawn_box_pos, spawn_box_half_size};
+  }
 };
 
 // Physics at 200 Hz (the scene's timestep 0.005 s), not the reference's 100 Hz: at 0.01 s MuJoCo's stiff

@@ -239,24 +239,13 @@ void GraspCubeEnv::Reset(bool reconfigure) {
   mjData* d = data_.get();
   const GraspCubeIds& id = ids();
   mj_resetData(m, d);
-  const double noise = cfg_->domain_randomization_config.initial_qpos_noise_scale;
+  const so100::ResetDraw r = so100::DrawReset(rng_, cfg_->reset_distribution());
   for (int j = 0; j < so100::kNumJoints; ++j) {
-    const double q = so100::kRestQpos[j] + noise * rng_.Normal();
-    d->qpos[id.qpos_adr[j]] = q;
-    target_[j] = q;
-    d->ctrl[id.actuator[j]] = q;
+    d->qpos[id.qpos_adr[j]] = r.qpos[j];
+    target_[j] = r.qpos[j];
+    d->ctrl[id.actuator[j]] = r.qpos[j];
   }
-  // Cube flat on the table, uniform in the spawn box, random yaw.
-  const double h = cfg_->spawn_box_half_size;
-  double* cq = d->qpos + id.cube_qpos_adr;
-  cq[0] = cfg_->spawn_box_pos[0] + rng_.Uniform(-h, h);
-  cq[1] = cfg_->spawn_box_pos[1] + rng_.Uniform(-h, h);
-  cq[2] = cube_half_size_;
-  const double yaw = rng_.Uniform(-so100::kPi, so100::kPi);
-  cq[3] = std::cos(0.5 * yaw);
-  cq[4] = 0;
-  cq[5] = 0;
-  cq[6] = std::sin(0.5 * yaw);
+  PlaceCube(r.cube_x, r.cube_y, r.cube_yaw);
   mj_forward(m, d);
   Evaluate();
   reward_ = 0;
@@ -326,6 +315,25 @@ bool GraspCubeEnv::Step(const float* action) {
   Evaluate();
   reward_ = GraspCubeReward(eval_, cfg_->reward_mode);
   return true;
+}
+
+void GraspCubeEnv::PlaceCube(double x, double y, double yaw) {
+  double* cq = data_->qpos + ids().cube_qpos_adr;  // flat on the table: position, quaternion w x y z
+  cq[0] = x;
+  cq[1] = y;
+  cq[2] = cube_half_size_;
+  cq[3] = std::cos(0.5 * yaw);
+  cq[4] = 0;
+  cq[5] = 0;
+  cq[6] = std::sin(0.5 * yaw);
+}
+
+void GraspCubeEnv::SetArm(const std::array<double, so100::kNumJoints>& qpos,
+                          const std::array<double, so100::kNumJoints>& qvel) {
+  for (int j = 0; j < so100::kNumJoints; ++j) {
+    data_->qpos[ids().qpos_adr[j]] = qpos[j];
+    data_->qvel[ids().dof_adr[j]] = qvel[j];
+  }
 }
 
 void GraspCubeEnv::Refresh() {
@@ -412,12 +420,9 @@ void GraspCubeEnv::WriteObsOf(ObsMode mode, float* obs) const {
   namespace o = so100::obs;
   const mjData* d = data_.get();
   const GraspCubeIds& id = ids();
-  for (int j = 0; j < so100::kNumJoints; ++j) {
-    obs[o::kQpos + j] = static_cast<float>(d->qpos[id.qpos_adr[j]]);
-    obs[o::kTargetQpos + j] = static_cast<float>(target_[j]);
-  }
-  for (int j = 0; j < so100::kNumArmJoints; ++j)
-    obs[o::kDistToRest + j] = static_cast<float>(target_[j] - so100::kRestQpos[j]);
+  double qpos[so100::kNumJoints];
+  for (int j = 0; j < so100::kNumJoints; ++j) qpos[j] = d->qpos[id.qpos_adr[j]];
+  so100::WriteProprioObs(qpos, target_.data(), obs);
   if (mode != ObsMode::kState) return;
   obs[o::kIsGrasped] = eval_.is_grasped ? 1.0f : 0.0f;
   const double* cq = d->qpos + id.cube_qpos_adr;  // position (3) and quaternion w, x, y, z (4)

@@ -93,6 +93,10 @@ class GraspCubeEnv final : public Env {
 
   // Recomputes kinematics and the task quantities from the current mjData (call after editing state).
   void Refresh();
+  // State edits (call Refresh() after): the arm's joints ([6] rad, rad/s), e.g. a real arm's measured
+  // ones; the cube flat on the table at (x, y) m, yaw rad.
+  void SetArm(const std::array<double, so100::kNumJoints>& qpos, const std::array<double, so100::kNumJoints>& qvel);
+  void PlaceCube(double x, double y, double yaw);
 
   const mjModel* model() const { return model_.get(); }
   mjData* data() { return data_.get(); }
