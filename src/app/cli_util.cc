@@ -12,7 +12,7 @@
 
 #include "app/config_load.h"
 #include "core/error.h"
-#include "sim/env_registry.h"
+#include "sim/env_ids.h"
 
 namespace s2r::app {
 

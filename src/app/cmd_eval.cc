@@ -6,19 +6,33 @@
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "app/real_eval_cmd.h"
+#ifndef S2R_DEPLOY_ONLY
 #include "app/sim_eval.h"
+#endif
 #include "core/error.h"
 
 namespace s2r::app {
 
 void AddEvalCommand(CLI::App& app) {
   static EnvFlags env;
+#ifdef S2R_DEPLOY_ONLY
+  struct SimEvalOptions {  // the flags eval shares with the simulation (which this build does not have)
+    std::string checkpoint, record_dir, trace_csv;
+    int num_episodes = 16, num_envs = 16;
+    uint64_t seed = 1;
+    bool deterministic = true;
+  };
+#endif
   static SimEvalOptions opt;
   static RealEvalFlags real;
   static bool stochastic = false, json = false, on_real = false;
+#ifdef S2R_DEPLOY_ONLY
+  auto* cmd = app.add_subcommand("eval", "Run an exported policy (.onnx) on the real arm and camera (--real)");
+#else
   auto* cmd = app.add_subcommand(
       "eval",
       "Evaluate a checkpoint (PPO or FPO, recognised by itself) in simulation, or with --real on the arm");
+#endif
   AddEnvFlags(cmd, &env, false);
   cmd->add_option("--checkpoint", opt.checkpoint,
                   "checkpoint (.pt) from sim2real train, or .onnx from export-onnx");
@@ -59,10 +73,16 @@ void AddEvalCommand(CLI::App& app) {
   cmd->callback([] {
     opt.deterministic = !stochastic;
     if (!on_real) {
+#ifdef S2R_DEPLOY_ONLY
+      throw ConfigError(
+          "eval: this is the deploy-only build, which runs policies on the robot: pass --real (evaluating in "
+          "simulation needs the full build)");
+#else
       if (opt.checkpoint.empty()) throw ConfigError("eval: --checkpoint is required (or --real --scripted)");
       if (opt.num_episodes < 1) throw ConfigError("--num-episodes: expected at least 1 in simulation");
       PrintSimEval(RunSimEval(BuildEnvConfig(env), env.env_id, opt), json);
       return;
+#endif
     }
     // Every flag is checked before the arm is touched: simulation-only flags are refused, not ignored.
     if (num_envs_flag->count() > 0)

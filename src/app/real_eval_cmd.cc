@@ -9,7 +9,6 @@
 #include "app/cli_util.h"
 #include "app/config_load.h"
 #include "app/policy_loader.h"
-#include "app/sim_eval.h"
 #include "camera/frame_server.h"
 #include "camera/open_camera.h"
 #include "core/error.h"

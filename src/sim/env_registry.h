@@ -1,4 +1,4 @@
-// The registered environments and how to build a batch of one.
+// How to build a batch of a registered environment (the ids: sim/env_ids.h).
 #pragma once
 
 #include <memory>
@@ -6,22 +6,11 @@
 #include <vector>
 
 #include "sim/env.h"
+#include "sim/env_ids.h"
 #include "sim/grasp_cube_config.h"
 #include "sim/vec_env.h"
 
 namespace s2r::sim {
-
-struct EnvInfo {
-  std::string id;
-  std::string description;
-  std::vector<std::string> obs_modes;
-  std::vector<std::string> control_modes;
-};
-
-const std::vector<EnvInfo>& RegisteredEnvs();
-
-// Throws ConfigError naming `flag` if `env_id` is not registered.
-void RequireRegisteredEnv(const std::string& env_id, const std::string& flag);
 
 struct EnvMaker {
   EnvSpec spec;

@@ -11,12 +11,12 @@
 #include "render/camera.h"
 #include "render/greenscreen.h"
 #include "sim/env.h"
+#include "sim/env_ids.h"
 #include "sim/grasp_cube_config.h"
 #include "sim/mj_handles.h"
 
 namespace s2r::sim {
 
-inline constexpr const char* kGraspCubeId = "SO100GraspCube-v1";
 
 // Indices into the compiled model, resolved once per model.
 struct GraspCubeIds {
