@@ -24,6 +24,7 @@ PACKAGES=(
   python3-onnx                        # the ONNX project's checker, which the export test runs
   xvfb xauth                          # a virtual display for the camera-alignment window test
   fuse3 libfuse3-dev                  # the virtual PCA9685: a FUSE file that acts as /dev/i2c-N in tests
+  libgloo-dev                         # data-parallel training: the headers c10d's ProcessGroupGloo needs
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 case "${1:-}" in
