@@ -1,15 +1,23 @@
 // SO100GraspCube-v1: reward terms, grasp/table/lift detection on constructed states, the reset
-// distribution, controller scaling through the env, the observation layout and robot MJCF loading.
+// distribution, controller scaling through the env, the observation layout, robot MJCF loading, and the
+// env built by id and used only through the task-free interface (sim/mj_env.h, sim/env_registry.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
+#include <limits>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/so100_layout.h"
+#include "media/image.h"
 #include "sim/env_registry.h"
 #include "sim/grasp_cube_env.h"
 #include "sim/model_loader.h"
@@ -18,7 +26,7 @@
 namespace s2r::sim {
 namespace {
 
-std::unique_ptr<GraspCubeEnv> MakeEnv(const GraspCubeConfig& cfg, uint64_t seed = 1) {
+std::unique_ptr<GraspCubeEnv> MakeGraspEnv(const GraspCubeConfig& cfg, uint64_t seed = 1) {
   EnvMaker maker = MakeGraspCube(cfg);
   auto env = maker.factory(seed, 0);
   return std::unique_ptr<GraspCubeEnv>(static_cast<GraspCubeEnv*>(env.release()));
@@ -125,7 +133,7 @@ TEST(GraspCubeEnvTest, ResetDistributionStaysInBounds) {
 TEST(GraspCubeEnvTest, NoRandomizationGivesTheNominalCube) {
   GraspCubeConfig cfg;
   cfg.domain_randomization = false;
-  auto env = MakeEnv(cfg, 5);
+  auto env = MakeGraspEnv(cfg, 5);
   EXPECT_DOUBLE_EQ(env->cube_half_size(), 0.0125);
   EXPECT_DOUBLE_EQ(env->cube_friction(), 0.3);
   EXPECT_EQ(env->visuals().cube_rgba[0], 1.0f);
@@ -136,7 +144,7 @@ TEST(GraspCubeEnvTest, NoRandomizationGivesTheNominalCube) {
 
 TEST(GraspCubeEnvTest, ControllerScalesAndAccumulatesTargets) {
   GraspCubeConfig cfg;
-  auto env = MakeEnv(cfg);
+  auto env = MakeGraspEnv(cfg);
   const auto t0 = env->target_qpos();
   const float full[6] = {1, 1, 1, 1, 1, 1};
   ASSERT_TRUE(env->Step(full));
@@ -155,7 +163,7 @@ TEST(GraspCubeEnvTest, ControllerScalesAndAccumulatesTargets) {
 
 TEST(GraspCubeEnvTest, StateObservationLayout) {
   GraspCubeConfig cfg;
-  auto env = MakeEnv(cfg);
+  auto env = MakeGraspEnv(cfg);
   const float a[6] = {0.3f, -0.2f, 0.1f, 0.0f, 0.5f, -1.0f};
   ASSERT_TRUE(env->Step(a));
   float obs[so100::obs::kStateDim];
@@ -185,7 +193,7 @@ TEST(GraspCubeEnvTest, StateObservationLayout) {
 TEST(GraspCubeEnvTest, GraspDetectedOnlyWhenBothJawsSqueezeTheCube) {
   GraspCubeConfig cfg;
   cfg.domain_randomization = false;
-  auto env = MakeEnv(cfg);
+  auto env = MakeGraspEnv(cfg);
   PlaceCubeInOpenJaws(*env, 0.25, 0.0);
   EXPECT_FALSE(env->eval().is_grasped);
   EXPECT_LT(env->eval().tcp_to_obj_dist, 0.03);
@@ -219,7 +227,7 @@ TEST(GraspCubeEnvTest, GraspDetectedOnlyWhenBothJawsSqueezeTheCube) {
 TEST(GraspCubeEnvTest, OneJawTouchingIsNotAGrasp) {
   GraspCubeConfig cfg;
   cfg.domain_randomization = false;
-  auto env = MakeEnv(cfg);
+  auto env = MakeGraspEnv(cfg);
   PlaceCubeInOpenJaws(*env, 0.25, 0.0);
   // Shift the cube along the closing axis into the fixed pad (the planner leaves a 6 mm gap).
   const double* r = env->data()->xmat + 9 * env->ids().fixed_jaw_body;
@@ -240,7 +248,7 @@ TEST(GraspCubeEnvTest, OneJawTouchingIsNotAGrasp) {
 TEST(GraspCubeEnvTest, TableTouchAndLiftFlags) {
   GraspCubeConfig cfg;
   cfg.domain_randomization = false;
-  auto env = MakeEnv(cfg);
+  auto env = MakeGraspEnv(cfg);
   EXPECT_FALSE(env->eval().touching_table);  // at rest, well above the table
   // Press the open gripper down into the table next to the cube.
   PlaceCubeInOpenJaws(*env, 0.25, 0.0);
@@ -255,7 +263,7 @@ TEST(GraspCubeEnvTest, TableTouchAndLiftFlags) {
   }
   EXPECT_TRUE(touched);
   // cube_lifted: cube centre at least 1 mm above its resting height.
-  auto env2 = MakeEnv(cfg);
+  auto env2 = MakeGraspEnv(cfg);
   double* cq = env2->data()->qpos + env2->ids().cube_qpos_adr;
   cq[2] = env2->cube_half_size() + 0.0005;
   env2->Refresh();
@@ -268,7 +276,7 @@ TEST(GraspCubeEnvTest, TableTouchAndLiftFlags) {
 TEST(GraspCubeEnvTest, SuccessNeedsLiftGraspAndRest) {
   GraspCubeConfig cfg;
   cfg.domain_randomization = false;
-  auto env = MakeEnv(cfg);
+  auto env = MakeGraspEnv(cfg);
   PlaceCubeInOpenJaws(*env, 0.25, 0.0);
   const float close[6] = {0, 0, 0, 0, 0, -1};
   for (int k = 0; k < 5; ++k) ASSERT_TRUE(env->Step(close));
@@ -364,6 +372,126 @@ TEST(RobotMjcf, UserModelWithTheRightNamesLoadsAndWrongNamesOrTimestepAreRejecte
   cfg.robot_mjcf_path = (dir / "missing.xml").string();
   ExpectConfigErrorNaming(cfg, {"missing.xml", "robot_mjcf_path"});
   fs::remove_all(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the interface: built by id, read by observation name, never cast to GraspCubeEnv.
+
+std::vector<float> ObsOf(const MjEnv& env, const EnvSpec& spec) {
+  std::vector<float> obs(static_cast<size_t>(spec.obs_dim));
+  env.WriteObs(obs.data());
+  return obs;
+}
+
+// The value named `name` (e.g. "qpos/elbow_flex") of an observation laid out as spec.obs_names.
+float ObsValue(const EnvSpec& spec, const std::vector<float>& obs, const std::string& name) {
+  const auto it = std::find(spec.obs_names.begin(), spec.obs_names.end(), name);
+  if (it == spec.obs_names.end()) {
+    ADD_FAILURE() << "no observation named " << name;
+    return std::numeric_limits<float>::quiet_NaN();
+  }
+  return obs[static_cast<size_t>(it - spec.obs_names.begin())];
+}
+
+TEST(GraspCubeMjEnvTest, SetRobotJointsIsWhatTheObservationReports) {
+  const EnvMaker maker = MakeEnv(kGraspCubeId, GraspCubeConfig());
+  const auto env = maker.factory(4, 0);
+  const std::vector<float> before = ObsOf(*env, maker.spec);
+  const std::array<double, so100::kNumJoints> q = {0.3, 0.2, -0.2, 1.2, 0.9, 0.4};  // rad, near rest
+  env->SetRobotJoints(q);
+  env->Refresh();
+  const std::vector<float> after = ObsOf(*env, maker.spec);
+  for (int j = 0; j < so100::kNumJoints; ++j) {
+    const std::string joint(so100::kJointNames[j]);
+    EXPECT_NE(ObsValue(maker.spec, before, "qpos/" + joint), static_cast<float>(q[j])) << joint;
+    EXPECT_EQ(ObsValue(maker.spec, after, "qpos/" + joint), static_cast<float>(q[j])) << joint;
+    // A reset to that state: the controller's targets are there too.
+    EXPECT_EQ(ObsValue(maker.spec, after, "target_qpos/" + joint), static_cast<float>(q[j])) << joint;
+  }
+  // Refresh() recomputed the kinematics: the gripper moved with the joints.
+  EXPECT_GT(
+      std::fabs(ObsValue(maker.spec, after, "tcp_pos/x") - ObsValue(maker.spec, before, "tcp_pos/x")) +
+          std::fabs(ObsValue(maker.spec, after, "tcp_pos/z") - ObsValue(maker.spec, before, "tcp_pos/z")),
+      0.01f);
+  // At rest: zero actions hold the pose.
+  const float zero[so100::kNumJoints] = {};
+  ASSERT_TRUE(env->Step(zero));
+  const std::vector<float> held = ObsOf(*env, maker.spec);
+  for (int j = 0; j < so100::kNumArmJoints; ++j)
+    EXPECT_NEAR(ObsValue(maker.spec, held, "qpos/" + std::string(so100::kJointNames[j])), q[j], 0.02) << j;
+}
+
+TEST(GraspCubeMjEnvTest, PlaceObjectIsWhereTheObservationSeesTheCube) {
+  const EnvMaker maker = MakeEnv(kGraspCubeId, GraspCubeConfig());
+  const auto env = maker.factory(6, 0);
+  const std::vector<float> before = ObsOf(*env, maker.spec);
+  env->PlaceObject(0.27, -0.03, 0.4);
+  env->Refresh();
+  const std::vector<float> obs = ObsOf(*env, maker.spec);
+  EXPECT_NE(ObsValue(maker.spec, before, "obj_pose/x"), 0.27f);
+  EXPECT_EQ(ObsValue(maker.spec, obs, "obj_pose/x"), 0.27f);
+  EXPECT_EQ(ObsValue(maker.spec, obs, "obj_pose/y"), -0.03f);
+  EXPECT_EQ(ObsValue(maker.spec, obs, "obj_pose/z"),
+            ObsValue(maker.spec, before, "obj_pose/z"));  // on the table
+  EXPECT_FLOAT_EQ(ObsValue(maker.spec, obs, "obj_pose/qw"), static_cast<float>(std::cos(0.2)));
+  EXPECT_FLOAT_EQ(ObsValue(maker.spec, obs, "obj_pose/qz"), static_cast<float>(std::sin(0.2)));
+  EXPECT_NEAR(ObsValue(maker.spec, obs, "tcp_to_obj_pos/x"), 0.27f - ObsValue(maker.spec, obs, "tcp_pos/x"),
+              1e-6);
+}
+
+TEST(GraspCubeMjEnvTest, RenderCameraGivesThePolicyObservationsPixels) {
+  namespace fs = std::filesystem;
+  const fs::path photo_path = fs::temp_directory_path() / "s2r_grasp_cube_test_photo.png";
+  std::vector<uint8_t> photo(64 * 48 * 3);
+  for (size_t i = 0; i < photo.size(); i += 3) photo[i] = 10, photo[i + 1] = 220, photo[i + 2] = 30;
+  media::WritePng(photo_path.string(), photo.data(), 64, 48, 3);
+  GraspCubeConfig cfg;
+  cfg.greenscreen_overlay_path = photo_path.string();
+  cfg.sensor_width = 80;
+  cfg.sensor_height = 60;
+  const auto env = MakeEnv(kGraspCubeId, cfg).factory(2, 0);
+  const int w = cfg.sensor_width, h = cfg.sensor_height;
+  const render::BatchRenderer renderer(env->model(), w, h);
+  const auto greenscreen = env->MakeGreenscreen(w, h);
+  ASSERT_NE(greenscreen, nullptr);
+  // With the env's own greenscreen at the sensor size: the image observation, pixel for pixel.
+  std::vector<uint8_t> rgb(w * h * 3), seg(w * h), obs(w * h * 3);
+  env->RenderCamera(renderer, greenscreen.get(), rgb.data(), seg.data());
+  env->RenderObs(obs.data());
+  EXPECT_EQ(rgb, obs);
+  int photo_pixels = 0;
+  for (int i = 0; i < w * h; ++i)
+    photo_pixels += rgb[3 * i] == 10 && rgb[3 * i + 1] == 220 && rgb[3 * i + 2] == 30;
+  EXPECT_GT(photo_pixels, w * h / 4);    // the background is replaced
+  EXPECT_LT(photo_pixels, w * h - 100);  // the arm and the cube are kept
+  // Without: what the renderer draws from the interface's model, state, camera pose and lighting.
+  std::vector<uint8_t> plain(w * h * 3), direct(w * h * 3), direct_seg(w * h);
+  env->RenderCamera(renderer, nullptr, plain.data(), seg.data());
+  renderer.Render(env->model(), env->data(), env->camera_pose(), env->lighting(), direct.data(),
+                  direct_seg.data());
+  EXPECT_EQ(plain, direct);
+  EXPECT_EQ(seg, direct_seg);
+  EXPECT_NE(plain, rgb);
+  fs::remove(photo_path);
+}
+
+TEST(EnvRegistryTest, UnknownIdIsRefusedNamingItAndTheRegisteredOnes) {
+  const auto expect_refused = [](const std::function<void()>& make) {
+    try {
+      make();
+      ADD_FAILURE() << "Nope-v0 accepted";
+    } catch (const ConfigError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("Nope-v0"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(kGraspCubeId), std::string::npos) << msg;
+    }
+  };
+  expect_refused([] { MakeEnv("Nope-v0", GraspCubeConfig()); });
+  expect_refused([] { MakeEnvSpec("Nope-v0", GraspCubeConfig()); });
+  const auto env = MakeEnv(kGraspCubeId, GraspCubeConfig()).factory(0, 0);
+  expect_refused([&] { MakeScripted("Nope-v0", *env); });
+  // The registered id gives the task's spec with or without building it.
+  EXPECT_EQ(MakeEnvSpec(kGraspCubeId, GraspCubeConfig()).obs_names, GraspCubeObsNames(ObsMode::kState));
 }
 
 }  // namespace

@@ -351,7 +351,7 @@ TEST(RgbObservationTest, EngineImagesComeFromTheBatchBuffer) {
     venv->Step(actions.data());
     if (t == 62) {
       for (int i = 0; i < 3; ++i) {
-        static_cast<const sim::GraspCubeEnv&>(venv->env(i)).RenderObs(expect.data());
+        venv->env(i).RenderObs(expect.data());
         EXPECT_TRUE(std::equal(expect.begin(), expect.end(), venv->image() + i * venv->image_size()))
             << "env " << i;
       }

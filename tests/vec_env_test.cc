@@ -18,7 +18,6 @@
 #include "core/so100_layout.h"
 #include "sim/env_registry.h"
 #include "sim/grasp_cube_env.h"
-#include "sim/scripted_grasp.h"
 
 namespace s2r::sim {
 namespace {
@@ -293,13 +292,13 @@ struct ScriptedRound {
 ScriptedRound RunScripted(VecEnv& venv) {
   const int n = venv.num_envs(), od = venv.spec().obs_dim;
   const size_t k = venv.spec().info_names.size();
-  std::vector<std::unique_ptr<ScriptedGrasp>> ctrl;
-  for (int i = 0; i < n; ++i) ctrl.push_back(std::make_unique<ScriptedGrasp>(Task(venv, i).model()));
+  std::vector<std::unique_ptr<ScriptedController>> ctrl;
+  for (int i = 0; i < n; ++i) ctrl.push_back(MakeScripted(venv.spec().id, venv.env(i)));
   std::vector<float> actions(static_cast<size_t>(n * kA));
   ScriptedRound r;
   for (int s = 1; s <= 64; ++s) {
     for (int i = 0; i < n; ++i)
-      ctrl[static_cast<size_t>(i)]->Act(Task(venv, i), &actions[static_cast<size_t>(i * kA)]);
+      ctrl[static_cast<size_t>(i)]->Act(venv.env(i), &actions[static_cast<size_t>(i * kA)]);
     venv.Step(actions.data());
     for (int i = 0; i < n; ++i) {
       const size_t u = static_cast<size_t>(i);

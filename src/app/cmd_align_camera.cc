@@ -139,7 +139,7 @@ int RunAlignCamera(const AlignFlags& f) {
   // The twin draws the sim's picture of the scene, its arm posed as the real one.
   auto twin = std::make_unique<sim::GraspCubeEnv>(sim::LoadGraspCubeScene(cfg), cfg_ptr, f.seed, 0);
   auto set_joints = [&](const std::array<double, so100::kNumJoints>& q) {
-    twin->SetArm(q, {});
+    twin->SetRobotJoints(q);
     twin->Refresh();
   };
   set_joints(so100::kRestQpos);

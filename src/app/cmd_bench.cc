@@ -47,7 +47,7 @@ void RunBenchRender(const BenchRenderFlags& f) {
   ProgressBar bar(f.rounds, "bench render", "rounds");
   for (int r = 0; r < f.rounds; ++r) {
     const RenderBenchResult res =
-        BenchRender(cfg, f.num_envs, f.threads, f.resolution, f.seconds, f.seed + r);
+        BenchRender(f.env.env_id, cfg, f.num_envs, f.threads, f.resolution, f.seconds, f.seed + r);
     batch.push_back(res.batch_fps);
     gl.push_back(res.gl_fps);
     gl_rgb.push_back(res.gl_rgb_fps);
@@ -87,10 +87,11 @@ void RunBenchEnv(const BenchEnvFlags& f) {
   for (int r = 0; r < f.rounds; ++r) {
     raw.push_back(sim::BenchRawMujoco(cfg, f.num_envs, f.seconds, f.seed + r).steps_per_sec);
     bar.Update(++done);
-    one.push_back(sim::BenchEngine(cfg, f.num_envs, 1, f.seconds, f.seed + r).steps_per_sec);
+    one.push_back(sim::BenchEngine(f.env.env_id, cfg, f.num_envs, 1, f.seconds, f.seed + r).steps_per_sec);
     bar.Update(++done);
     if (multi) {
-      many.push_back(sim::BenchEngine(cfg, f.num_envs, f.threads, f.seconds, f.seed + r).steps_per_sec);
+      many.push_back(
+          sim::BenchEngine(f.env.env_id, cfg, f.num_envs, f.threads, f.seconds, f.seed + r).steps_per_sec);
       bar.Update(++done);
     }
   }

@@ -4,7 +4,6 @@
 
 #include "app/commands.h"
 #include "sim/env_registry.h"
-#include "sim/grasp_cube_env.h"
 
 namespace s2r::app {
 
@@ -24,7 +23,7 @@ void AddEnvsCommand(CLI::App& app) {
       for (const auto& mode : info.obs_modes) {
         sim::GraspCubeConfig cfg;
         cfg.obs_mode = sim::ParseObsMode(mode, "obs mode");
-        const sim::EnvSpec spec = sim::GraspCubeSpec(cfg);
+        const sim::EnvSpec spec = sim::MakeEnvSpec(info.id, cfg);
         nlohmann::json m;
         m["obs_shape"] = {spec.obs_dim};
         m["obs_dtype"] = "float32";

@@ -11,7 +11,6 @@
 #include "core/progress.h"
 #include "media/video_writer.h"
 #include "sim/env_registry.h"
-#include "sim/grasp_cube_env.h"
 
 namespace s2r::app {
 
@@ -29,11 +28,9 @@ struct RecordResetsFlags {
 
 void RunRecordResets(const RecordResetsFlags& f) {
   const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
-  sim::EnvMaker maker = sim::MakeGraspCube(cfg);
-  auto base = maker.factory(f.seed, 0);
-  auto& env = static_cast<sim::GraspCubeEnv&>(*base);
-  const render::BatchRenderer renderer(env.model(), f.size, f.size);
-  const auto greenscreen = sim::MakeGreenscreen(cfg, env.scene().keep, f.size, f.size);
+  const auto env = sim::MakeEnv(f.env.env_id, cfg).factory(f.seed, 0);
+  const render::BatchRenderer renderer(env->model(), f.size, f.size);
+  const auto greenscreen = env->MakeGreenscreen(f.size, f.size);
   const std::string path =
       (std::filesystem::path(f.record_dir) / (f.env.env_id + "_reset_distribution.mp4")).string();
   media::Mp4Writer video(path, f.size, f.size, f.fps);
@@ -42,8 +39,8 @@ void RunRecordResets(const RecordResetsFlags& f) {
   ProgressBar bar(f.num_resets, "record-resets", "resets");
   for (int i = 0; i < f.num_resets; ++i) {
     // Every reset re-draws the load-time randomization too (cube size and colour, lighting, fov).
-    if (i > 0) env.Reset(/*reconfigure=*/true);
-    env.RenderCamera(renderer, greenscreen.get(), rgb.data(), seg.data());
+    if (i > 0) env->Reset(/*reconfigure=*/true);
+    env->RenderCamera(renderer, greenscreen.get(), rgb.data(), seg.data());
     video.AddFrame(rgb.data());
     bar.Update(i + 1);
   }

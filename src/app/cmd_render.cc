@@ -9,7 +9,6 @@
 #include "app/commands.h"
 #include "media/image.h"
 #include "sim/env_registry.h"
-#include "sim/grasp_cube_env.h"
 
 namespace s2r::app {
 
@@ -31,20 +30,18 @@ std::string Sibling(const std::string& path, const std::string& suffix) {
 
 void RunRender(const RenderFlags& f) {
   RequirePngPath(f.out, "--out");
-  sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
-  sim::EnvMaker maker = sim::MakeGraspCube(cfg);
-  auto base = maker.factory(f.seed, 0);
-  const auto& env = static_cast<const sim::GraspCubeEnv&>(*base);
-  const render::BatchRenderer renderer(env.model(), f.size, f.size);
-  const auto greenscreen = sim::MakeGreenscreen(cfg, env.scene().keep, f.size, f.size);
+  const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
+  const auto env = sim::MakeEnv(f.env.env_id, cfg).factory(f.seed, 0);
+  const render::BatchRenderer renderer(env->model(), f.size, f.size);
+  const auto greenscreen = env->MakeGreenscreen(f.size, f.size);
   std::vector<uint8_t> rgb(static_cast<size_t>(f.size) * f.size * 3),
       seg(static_cast<size_t>(f.size) * f.size);
-  env.RenderCamera(renderer, nullptr, rgb.data(), seg.data());
+  env->RenderCamera(renderer, nullptr, rgb.data(), seg.data());
   const std::string raw_path = Sibling(f.out, "_no_greenscreen");
   media::WritePng(raw_path, rgb.data(), f.size, f.size, 3);
   if (greenscreen) greenscreen->Apply(rgb.data(), seg.data());
   media::WritePng(f.out, rgb.data(), f.size, f.size, 3);
-  const auto& cam = env.camera_pose();
+  const auto& cam = env->camera_pose();
   if (f.json) {
     nlohmann::json out = {
         {"env_id", f.env.env_id},

@@ -1,4 +1,4 @@
-// `sim2real scripted`: runs the hand-written grasp controller and reports success and grasp rates.
+// `sim2real scripted`: runs the env's hand-written controller and reports its success (and grasp) rate.
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -6,7 +6,7 @@
 #include "app/cli_util.h"
 #include "app/commands.h"
 #include "core/progress.h"
-#include "sim/scripted_grasp.h"
+#include "sim/scripted_episodes.h"
 
 namespace s2r::app {
 
@@ -24,8 +24,8 @@ struct ScriptedFlags {
 void AddScriptedCommand(CLI::App& app) {
   static ScriptedFlags f;
   auto* cmd = app.add_subcommand("scripted",
-                                 "Run the scripted grasp controller (IK on the MuJoCo Jacobian) through the "
-                                 "policy action interface and report its success rate");
+                                 "Run the env's scripted controller (SO100GraspCube-v1: IK on the MuJoCo "
+                                 "Jacobian) through the policy action interface and report its success rate");
   AddEnvFlags(cmd, &f.env, false);
   cmd->add_option("--num-episodes", f.num_episodes, "episodes to run")
       ->capture_default_str()
@@ -41,24 +41,29 @@ void AddScriptedCommand(CLI::App& app) {
   cmd->callback([] {
     const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
     ProgressBar bar(f.num_episodes, "scripted", "ep");
-    const sim::ScriptedStats s = sim::RunScriptedEpisodes(cfg, f.num_episodes, f.seed, f.num_envs, f.threads,
-                                                          [&](int done) { bar.Update(done); });
+    const sim::ScriptedStats s =
+        sim::RunScriptedEpisodes(f.env.env_id, cfg, f.num_episodes, f.seed, f.num_envs, f.threads,
+                                 [&](int done) { bar.Update(done); });
     bar.Finish();
     if (f.json) {
-      nlohmann::json out = {
-          {"env_id", f.env.env_id},         {"control_mode", std::string(ControlModeName(cfg.control_mode))},
-          {"episodes", s.episodes},         {"seed", f.seed},
-          {"success_rate", s.success_rate}, {"grasp_rate", s.grasp_rate},
-          {"mean_return", s.mean_return},   {"mean_success_step", s.mean_success_step},
-          {"diverged", s.diverged}};
+      nlohmann::json out = {{"env_id", f.env.env_id},
+                            {"control_mode", std::string(ControlModeName(cfg.control_mode))},
+                            {"episodes", s.episodes},
+                            {"seed", f.seed},
+                            {"success_rate", s.success_rate},
+                            {"mean_return", s.mean_return},
+                            {"mean_success_step", s.mean_success_step},
+                            {"diverged", s.diverged}};
+      if (s.grasp_rate) out["grasp_rate"] = *s.grasp_rate;
       std::cout << out.dump() << "\n";
       return;
     }
     std::printf("%s scripted controller, %d episodes (seed %llu, %s)\n", f.env.env_id.c_str(), s.episodes,
                 static_cast<unsigned long long>(f.seed),
                 std::string(ControlModeName(cfg.control_mode)).c_str());
-    std::printf("  success rate  %.3f\n  grasp rate    %.3f\n  mean return   %.2f (%s reward)\n",
-                s.success_rate, s.grasp_rate, s.mean_return,
+    std::printf("  success rate  %.3f\n", s.success_rate);
+    if (s.grasp_rate) std::printf("  grasp rate    %.3f\n", *s.grasp_rate);
+    std::printf("  mean return   %.2f (%s reward)\n", s.mean_return,
                 std::string(sim::RewardModeName(cfg.reward_mode)).c_str());
     std::printf("  mean step of success %.1f of %d\n", s.mean_success_step, cfg.max_episode_steps);
     if (s.diverged) std::printf("  diverged simulations reset: %lld\n", static_cast<long long>(s.diverged));

@@ -9,7 +9,6 @@
 #include "render/batch_renderer.h"
 #include "render/mujoco_gl_renderer.h"
 #include "sim/env_registry.h"
-#include "sim/grasp_cube_env.h"
 
 namespace s2r::app {
 
@@ -18,23 +17,23 @@ using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 }  // namespace
 
-RenderBenchResult BenchRender(const sim::GraspCubeConfig& cfg_in, int num_envs, int threads, int resolution,
-                              double seconds, uint64_t seed) {
+RenderBenchResult BenchRender(const std::string& env_id, const sim::GraspCubeConfig& cfg_in, int num_envs,
+                              int threads, int resolution, double seconds, uint64_t seed) {
   sim::GraspCubeConfig cfg = cfg_in;
   cfg.obs_mode = sim::ObsMode::kState;
   sim::VecEnvConfig vcfg;
   vcfg.num_envs = num_envs;
   vcfg.num_threads = threads;
   vcfg.seed = seed;
-  auto venv = sim::MakeVecEnv(sim::kGraspCubeId, cfg, vcfg);
+  auto venv = sim::MakeVecEnv(env_id, cfg, vcfg);
   Rng rng(seed);
   std::vector<float> actions(static_cast<size_t>(num_envs * venv->spec().action_dim));
   for (int step = 0; step < 10; ++step) {
     for (auto& a : actions) a = static_cast<float>(rng.Uniform(-1.0, 1.0));
     venv->Step(actions.data());
   }
-  std::vector<const sim::GraspCubeEnv*> envs;
-  for (int i = 0; i < num_envs; ++i) envs.push_back(&static_cast<const sim::GraspCubeEnv&>(venv->env(i)));
+  std::vector<const sim::MjEnv*> envs;
+  for (int i = 0; i < num_envs; ++i) envs.push_back(&venv->env(i));
   const size_t npix = static_cast<size_t>(resolution) * resolution;
   std::vector<uint8_t> rgb(static_cast<size_t>(num_envs) * npix * 3),
       seg(static_cast<size_t>(num_envs) * npix);

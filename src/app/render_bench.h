@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "sim/grasp_cube_config.h"
 
@@ -14,9 +15,9 @@ struct RenderBenchResult {
   double gl_rgb_fps = 0;  // MuJoCo's renderer, RGB only
 };
 
-// Builds `num_envs` envs, moves them to varied mid-episode states with random actions, then renders
-// every env's camera at resolution x resolution with each renderer for about `seconds` each.
-RenderBenchResult BenchRender(const sim::GraspCubeConfig& cfg, int num_envs, int threads, int resolution,
-                              double seconds, uint64_t seed);
+// Builds `num_envs` envs of `env_id`, moves them to varied mid-episode states with random actions, then
+// renders every env's camera at resolution x resolution with each renderer for about `seconds` each.
+RenderBenchResult BenchRender(const std::string& env_id, const sim::GraspCubeConfig& cfg, int num_envs,
+                              int threads, int resolution, double seconds, uint64_t seed);
 
 }  // namespace s2r::app

@@ -9,7 +9,7 @@ ScriptedOnTwin::ScriptedOnTwin(const sim::GraspCubeConfig& cfg, uint64_t seed)
 void ScriptedOnTwin::Act(const deploy::RealGraspCubeEnv& env, float* action) {
   twin_.SetArm(env.qpos(), env.qvel());
   twin_.set_target_qpos(env.target());
-  twin_.PlaceCube(env.scene().cube_x, env.scene().cube_y, env.scene().cube_yaw);
+  twin_.PlaceObject(env.scene().cube_x, env.scene().cube_y, env.scene().cube_yaw);
   twin_.Refresh();
   controller_.Act(twin_, action);
 }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "rl/ppo.h"
-#include "sim/grasp_cube_env.h"
+#include "sim/grasp_cube_config.h"
 
 namespace s2r::app {
 

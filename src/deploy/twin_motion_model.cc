@@ -84,7 +84,6 @@ TwinMotionModel::TwinMotionModel(TwinOptions options) : options_(std::move(optio
   // (GraspCubeEnv exposes it read-only; a mutable accessor would make this const_cast unnecessary.)
   model_ = const_cast<mjModel*>(env_->model());
   const sim::GraspCubeIds& ids = env_->ids();
-  mjData* d = env_->data();
   for (int j = 0; j < so100::kNumJoints; ++j) {
     const int a = ids.actuator[j];
     gain_[j] = {model_->actuator_gainprm[a * mjNGAIN], model_->actuator_biasprm[a * mjNBIAS + 1],
@@ -94,12 +93,9 @@ TwinMotionModel::TwinMotionModel(TwinOptions options) : options_(std::move(optio
                                      std::abs(model_->actuator_forcerange[2 * a + 1]))
                           : 0.0;
     if (!(force_limit_[j] > 0)) force_limit_[j] = 1.0;
-    d->qpos[ids.qpos_adr[j]] = options_.start_qpos[j];
-    d->ctrl[a] = options_.start_qpos[j];
     joints_[j].target = options_.start_qpos[j];
   }
-  for (int i = 0; i < model_->nv; ++i) d->qvel[i] = 0;
-  env_->set_target_qpos(options_.start_qpos);
+  env_->SetRobotJoints(options_.start_qpos);  // at rest there, the servo goals (the env's targets) too
   env_->Refresh();
   snapshot_ = sim::MakeData(model_);
   if (options_.realtime) thread_ = std::thread([this] { Run(); });

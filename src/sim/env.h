@@ -1,11 +1,10 @@
 // The interface every task implements for the batched engine (VecEnv): one instance is one
 // simulated env with its own state and random stream. The engine owns the batch buffers; a task
 // only resets, steps and writes its observation and info terms into the slots it is given.
+// (The MuJoCo side every registered task adds: sim/mj_env.h.)
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,8 +45,5 @@ class Env {
   virtual bool terminated() const = 0;
   virtual bool success() const = 0;
 };
-
-// Creates env number `index` of a batch whose random streams derive from `seed`.
-using EnvFactory = std::function<std::unique_ptr<Env>(uint64_t seed, int index)>;
 
 }  // namespace s2r::sim

@@ -22,19 +22,19 @@ void FillActions(Rng& rng, std::vector<float>& a) {
 
 }  // namespace
 
-EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads, double seconds,
-                           uint64_t seed) {
+EnvBenchResult BenchEngine(const std::string& env_id, const GraspCubeConfig& cfg, int num_envs, int threads,
+                           double seconds, uint64_t seed) {
   VecEnvConfig vcfg;
   vcfg.num_envs = num_envs;
   vcfg.num_threads = threads;
   vcfg.seed = seed;
-  auto venv = MakeVecEnv(kGraspCubeId, cfg, vcfg);
+  auto venv = MakeVecEnv(env_id, cfg, vcfg);
   Rng rng(seed);
   std::vector<float> actions(static_cast<size_t>(num_envs * venv->spec().action_dim));
   EnvBenchResult r;
   const auto t0 = Clock::now();
   do {  // whole episodes (the envs reset themselves at max_episode_steps)
-    for (int k = 0; k < cfg.max_episode_steps; ++k) {
+    for (int k = 0; k < venv->spec().max_episode_steps; ++k) {
       FillActions(rng, actions);
       venv->Step(actions.data());
       r.steps += num_envs;
@@ -87,10 +87,9 @@ EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double s
 
 double MemoryPerEnvBytes(const GraspCubeConfig& cfg) {
   EnvMaker maker = MakeGraspCube(cfg);
-  auto env = maker.factory(0, 0);
-  const auto& e = static_cast<const GraspCubeEnv&>(*env);
-  const mjModel* m = e.model();
-  const mjData* d = e.data();
+  const auto env = maker.factory(0, 0);
+  const mjModel* m = env->model();
+  const mjData* d = env->data();
   // Each env owns a model copy and its mjData (arena and stack); the engine adds its batch slots:
   // obs and final_obs, info and final_info, reward (float32) and 4 flags, elapsed steps, a counter.
   const double sim =

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "sim/grasp_cube_config.h"
 
@@ -17,10 +18,10 @@ struct EnvBenchResult {
 // within an episode (at 256 envs the first 8 steps ran 8-10 % faster than a whole episode's average), so
 // runs that stop after different numbers of steps must still cover the same phases to compare.
 
-// The engine: VecEnv with `threads` workers, uniform random actions in [-1, 1], cfg's observation mode
-// (rgb mode renders every env's camera after every step).
-EnvBenchResult BenchEngine(const GraspCubeConfig& cfg, int num_envs, int threads, double seconds,
-                           uint64_t seed);
+// The engine: VecEnv of env `env_id` with `threads` workers, uniform random actions in [-1, 1], cfg's
+// observation mode (rgb mode renders every env's camera after every step).
+EnvBenchResult BenchEngine(const std::string& env_id, const GraspCubeConfig& cfg, int num_envs, int threads,
+                           double seconds, uint64_t seed);
 
 // The baseline: the same compiled model, N mjData, a plain single-threaded loop of kSubsteps mj_step
 // per env step with the same random joint-target deltas, reset every episode; no engine.

@@ -1,13 +1,16 @@
-// How to build a batch of a registered environment (the ids: sim/env_ids.h).
+// How to build a registered environment by id (the ids: sim/env_ids.h): its spec, a factory of its envs
+// (sim/mj_env.h), a batch of them, and its scripted controller. An unregistered id is refused with a
+// ConfigError naming --env-id, the id and the registered ones.
 #pragma once
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "sim/env.h"
 #include "sim/env_ids.h"
 #include "sim/grasp_cube_config.h"
+#include "sim/mj_env.h"
+#include "sim/scripted_controller.h"
 #include "sim/vec_env.h"
 
 namespace s2r::sim {
@@ -17,10 +20,18 @@ struct EnvMaker {
   EnvFactory factory;
 };
 
-// Builds the spec and a factory for SO100GraspCube-v1 with `cfg` (validated here).
-EnvMaker MakeGraspCube(const GraspCubeConfig& cfg);
+// The spec and a factory of env `env_id` with `cfg` (validated here).
+EnvMaker MakeEnv(const std::string& env_id, const GraspCubeConfig& cfg);
+// The spec alone, without compiling the scene.
+EnvSpec MakeEnvSpec(const std::string& env_id, const GraspCubeConfig& cfg);
 
 std::unique_ptr<VecEnv> MakeVecEnv(const std::string& env_id, const GraspCubeConfig& cfg,
                                    const VecEnvConfig& vcfg);
+
+// The scripted controller of env `env_id` for `env` (one of its envs).
+std::unique_ptr<ScriptedController> MakeScripted(const std::string& env_id, const MjEnv& env);
+
+// SO100GraspCube-v1 with `cfg` (validated here), what MakeEnv(kGraspCubeId, cfg) returns.
+EnvMaker MakeGraspCube(const GraspCubeConfig& cfg);
 
 }  // namespace s2r::sim

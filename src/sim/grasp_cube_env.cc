@@ -39,6 +39,19 @@ double AngleDeg(const double* a, const double* b) {
   return std::acos(c) * kRadToDeg;
 }
 
+// The greenscreen of `cfg` at width x height keeping the segmentation ids `keep`; null without a photo or
+// in mode none. Throws ConfigError naming greenscreen_overlay_path if the photo cannot be read.
+std::shared_ptr<const render::Greenscreen> LoadGreenscreen(const GraspCubeConfig& cfg,
+                                                           const std::array<bool, 256>& keep, int width,
+                                                           int height) {
+  if (cfg.greenscreen_overlay_path.empty() || cfg.rgb_overlay_mode == render::OverlayMode::kNone)
+    return nullptr;
+  // As the reference: the photo is resized to the sensor size with no crop.
+  const media::Image photo = media::ResizeBilinear(
+      media::ReadImage(cfg.greenscreen_overlay_path, "greenscreen_overlay_path"), width, height);
+  return std::make_shared<render::Greenscreen>(photo.pixels, width, height, keep, cfg.rgb_overlay_mode);
+}
+
 }  // namespace
 
 std::shared_ptr<const GraspCubeScene> LoadGraspCubeScene(const GraspCubeConfig& cfg) {
@@ -90,19 +103,8 @@ std::shared_ptr<const GraspCubeScene> LoadGraspCubeScene(const GraspCubeConfig& 
   for (int b = 0; b < m->nbody; ++b)
     scene->keep[static_cast<size_t>(b + 1)] = BodyIsIn(m, b, base) || b == ids.cube_body;
   scene->renderer = std::make_shared<render::BatchRenderer>(m, cfg.sensor_width, cfg.sensor_height);
-  scene->greenscreen = MakeGreenscreen(cfg, scene->keep, cfg.sensor_width, cfg.sensor_height);
+  scene->greenscreen = LoadGreenscreen(cfg, scene->keep, cfg.sensor_width, cfg.sensor_height);
   return scene;
-}
-
-std::shared_ptr<const render::Greenscreen> MakeGreenscreen(const GraspCubeConfig& cfg,
-                                                           const std::array<bool, 256>& keep, int width,
-                                                           int height) {
-  if (cfg.greenscreen_overlay_path.empty() || cfg.rgb_overlay_mode == render::OverlayMode::kNone)
-    return nullptr;
-  // As the reference: the photo is resized to the sensor size with no crop.
-  const media::Image photo = media::ResizeBilinear(
-      media::ReadImage(cfg.greenscreen_overlay_path, "greenscreen_overlay_path"), width, height);
-  return std::make_shared<render::Greenscreen>(photo.pixels, width, height, keep, cfg.rgb_overlay_mode);
 }
 
 std::vector<std::string> GraspCubeObsNames(ObsMode mode) {
@@ -237,15 +239,10 @@ void GraspCubeEnv::Reset(bool reconfigure) {
   if (reconfigure) Reconfigure();
   const mjModel* m = model_.get();
   mjData* d = data_.get();
-  const GraspCubeIds& id = ids();
   mj_resetData(m, d);
   const so100::ResetDraw r = so100::DrawReset(rng_, cfg_->reset_distribution());
-  for (int j = 0; j < so100::kNumJoints; ++j) {
-    d->qpos[id.qpos_adr[j]] = r.qpos[j];
-    target_[j] = r.qpos[j];
-    d->ctrl[id.actuator[j]] = r.qpos[j];
-  }
-  PlaceCube(r.cube_x, r.cube_y, r.cube_yaw);
+  SetRobotJoints(r.qpos);
+  PlaceObject(r.cube_x, r.cube_y, r.cube_yaw);
   mj_forward(m, d);
   Evaluate();
   reward_ = 0;
@@ -286,6 +283,10 @@ void GraspCubeEnv::RenderCamera(const render::BatchRenderer& renderer, const ren
   if (greenscreen) greenscreen->Apply(rgb, seg);
 }
 
+std::shared_ptr<const render::Greenscreen> GraspCubeEnv::MakeGreenscreen(int width, int height) const {
+  return LoadGreenscreen(*cfg_, scene_->keep, width, height);
+}
+
 void GraspCubeEnv::RenderObs(uint8_t* image) const {
   RenderCamera(*scene_->renderer, scene_->greenscreen.get(), image, nullptr);
 }
@@ -317,7 +318,7 @@ bool GraspCubeEnv::Step(const float* action) {
   return true;
 }
 
-void GraspCubeEnv::PlaceCube(double x, double y, double yaw) {
+void GraspCubeEnv::PlaceObject(double x, double y, double yaw) {
   double* cq = data_->qpos + ids().cube_qpos_adr;  // flat on the table: position, quaternion w x y z
   cq[0] = x;
   cq[1] = y;
@@ -326,6 +327,16 @@ void GraspCubeEnv::PlaceCube(double x, double y, double yaw) {
   cq[4] = 0;
   cq[5] = 0;
   cq[6] = std::sin(0.5 * yaw);
+}
+
+void GraspCubeEnv::SetRobotJoints(std::span<const double> qpos) {
+  S2R_CHECK(
+      qpos.size() == static_cast<size_t>(so100::kNumJoints),
+      "SetRobotJoints: " << qpos.size() << " positions for the arm's " << so100::kNumJoints << " joints");
+  for (int j = 0; j < so100::kNumJoints; ++j) {
+    data_->qpos[ids().qpos_adr[j]] = data_->ctrl[ids().actuator[j]] = target_[j] = qpos[j];
+    data_->qvel[ids().dof_adr[j]] = 0;
+  }
 }
 
 void GraspCubeEnv::SetArm(const std::array<double, so100::kNumJoints>& qpos,

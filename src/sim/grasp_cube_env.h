@@ -4,19 +4,19 @@
 
 #include <array>
 #include <memory>
+#include <span>
 
 #include "core/rng.h"
 #include "core/so100_layout.h"
 #include "render/batch_renderer.h"
 #include "render/camera.h"
 #include "render/greenscreen.h"
-#include "sim/env.h"
 #include "sim/env_ids.h"
 #include "sim/grasp_cube_config.h"
+#include "sim/mj_env.h"
 #include "sim/mj_handles.h"
 
 namespace s2r::sim {
-
 
 // Indices into the compiled model, resolved once per model.
 struct GraspCubeIds {
@@ -41,12 +41,6 @@ struct GraspCubeScene {
 // Compiles the scene with the configured robot MJCF and checks the names the task needs; loads the
 // greenscreen photo (resized to the sensor, no crop) and tessellates the geoms for the renderer.
 std::shared_ptr<const GraspCubeScene> LoadGraspCubeScene(const GraspCubeConfig& cfg);
-
-// The greenscreen of `cfg` at another resolution (e.g. 512x512 previews); null without a photo or in
-// mode none. Throws ConfigError naming greenscreen_overlay_path if the photo cannot be read.
-std::shared_ptr<const render::Greenscreen> MakeGreenscreen(const GraspCubeConfig& cfg,
-                                                           const std::array<bool, 256>& keep, int width,
-                                                           int height);
 
 // The named observation of each mode: rgb's 17 values are the first 17 of state's 31.
 std::vector<std::string> GraspCubeObsNames(ObsMode mode);
@@ -75,7 +69,7 @@ struct GraspCubeVisuals {
   std::array<float, 4> cube_rgba = {1, 0, 0, 1};
 };
 
-class GraspCubeEnv final : public Env {
+class GraspCubeEnv final : public MjEnv {
  public:
   GraspCubeEnv(std::shared_ptr<const GraspCubeScene> scene, std::shared_ptr<const GraspCubeConfig> cfg,
                uint64_t seed, int index);
@@ -92,15 +86,18 @@ class GraspCubeEnv final : public Env {
   bool success() const override { return eval_.success; }
 
   // Recomputes kinematics and the task quantities from the current mjData (call after editing state).
-  void Refresh();
-  // State edits (call Refresh() after): the arm's joints ([6] rad, rad/s), e.g. a real arm's measured
-  // ones; the cube flat on the table at (x, y) m, yaw rad.
-  void SetArm(const std::array<double, so100::kNumJoints>& qpos, const std::array<double, so100::kNumJoints>& qvel);
-  void PlaceCube(double x, double y, double yaw);
+  void Refresh() override;
+  // State edits (call Refresh() after): the arm at rest at qpos [6] rad with its targets there; the arm's
+  // joints ([6] rad, rad/s), e.g. a real arm's measured ones, targets untouched; the cube flat on the table
+  // at (x, y) m, yaw rad.
+  void SetRobotJoints(std::span<const double> qpos) override;
+  void SetArm(const std::array<double, so100::kNumJoints>& qpos,
+              const std::array<double, so100::kNumJoints>& qvel);
+  void PlaceObject(double x, double y, double yaw) override;
 
-  const mjModel* model() const { return model_.get(); }
+  const mjModel* model() const override { return model_.get(); }
   mjData* data() { return data_.get(); }
-  const mjData* data() const { return data_.get(); }
+  const mjData* data() const override { return data_.get(); }
   const GraspCubeIds& ids() const { return scene_->ids; }
   const GraspCubeScene& scene() const { return *scene_; }
   const GraspCubeEval& eval() const { return eval_; }
@@ -108,12 +105,12 @@ class GraspCubeEnv final : public Env {
   const GraspCubeVisuals& visuals() const { return visuals_; }
   // The policy camera this step: the configured pose with per-step eye, target and roll noise when
   // randomization is on (re-drawn at every reset and before every control step).
-  const render::CameraPose& camera_pose() const { return camera_; }
-  render::Lighting lighting() const;
-  // Renders this env's camera with `renderer` (any resolution); applies `greenscreen` if not null.
-  //   rgb: [H, W, 3] uint8; seg: [H, W] uint8 body id + 1 (may be null unless greenscreen is given).
+  const render::CameraPose& camera_pose() const override { return camera_; }
+  render::Lighting lighting() const override;
   void RenderCamera(const render::BatchRenderer& renderer, const render::Greenscreen* greenscreen,
-                    uint8_t* rgb, uint8_t* seg) const;
+                    uint8_t* rgb, uint8_t* seg) const override;
+  // Keeps the robot's links and the cube (scene().keep).
+  std::shared_ptr<const render::Greenscreen> MakeGreenscreen(int width, int height) const override;
   const std::array<double, so100::kNumJoints>& target_qpos() const { return target_; }
   void set_target_qpos(const std::array<double, so100::kNumJoints>& t) { target_ = t; }
   double cube_half_size() const { return cube_half_size_; }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error.h"
 #include "core/so100_layout.h"
-#include "sim/env_registry.h"
 
 namespace s2r::sim {
 
@@ -177,7 +177,10 @@ std::array<double, 3> ScriptedGrasp::GraspPointAt(const GraspCubeEnv& env, const
   return p;
 }
 
-void ScriptedGrasp::Act(const GraspCubeEnv& env, float* action) {
+void ScriptedGrasp::Act(const MjEnv& mj_env, float* action) {
+  const auto* task = dynamic_cast<const GraspCubeEnv*>(&mj_env);
+  S2R_CHECK(task != nullptr, "ScriptedGrasp drives " << kGraspCubeId << " envs only");
+  const GraspCubeEnv& env = *task;
   const GraspCubeIds& id = env.ids();
   const mjData* d = env.data();
   const auto& target = env.target_qpos();
@@ -270,70 +273,6 @@ void ScriptedGrasp::Act(const GraspCubeEnv& env, float* action) {
     }
     action[j] = static_cast<float>(a);
   }
-}
-
-ScriptedStats RunScriptedEpisodes(const GraspCubeConfig& cfg, int episodes, uint64_t seed, int num_envs,
-                                  int threads, const std::function<void(int)>& on_episode) {
-  num_envs = std::max(1, std::min(num_envs, episodes));
-  VecEnvConfig vcfg;
-  vcfg.num_envs = num_envs;
-  vcfg.num_threads = threads;
-  vcfg.seed = seed;
-  EnvMaker maker = MakeGraspCube(cfg);
-  VecEnv venv(maker.spec, maker.factory, vcfg);
-  std::vector<std::unique_ptr<ScriptedGrasp>> ctrl;
-  for (int i = 0; i < num_envs; ++i)
-    ctrl.push_back(std::make_unique<ScriptedGrasp>(static_cast<GraspCubeEnv&>(venv.env(i)).model()));
-  const int a = maker.spec.action_dim;
-  std::vector<float> actions(static_cast<size_t>(num_envs * a));
-  std::vector<int> played(static_cast<size_t>(num_envs), 0);
-  std::vector<double> ret(static_cast<size_t>(num_envs), 0.0);
-  std::vector<uint8_t> grasped(static_cast<size_t>(num_envs), 0);
-  std::vector<int> steps(static_cast<size_t>(num_envs), 0);
-  int done_episodes = 0, successes = 0, grasps = 0;
-  int64_t success_steps = 0;
-  double returns = 0;
-  auto quota = [&](int i) { return (episodes - i + num_envs - 1) / num_envs; };
-  while (done_episodes < episodes) {
-    for (int i = 0; i < num_envs; ++i)
-      ctrl[static_cast<size_t>(i)]->Act(static_cast<GraspCubeEnv&>(venv.env(i)),
-                                        &actions[static_cast<size_t>(i * a)]);
-    venv.Step(actions.data());
-    const float* info = venv.info();
-    const size_t k = maker.spec.info_names.size();
-    for (int i = 0; i < num_envs; ++i) {
-      const size_t u = static_cast<size_t>(i);
-      const bool done = venv.terminated()[u] || venv.truncated()[u];
-      const float* inf = done ? venv.final_info() + u * k : info + u * k;
-      ret[u] += venv.reward()[u];
-      ++steps[u];
-      grasped[u] |= inf[1] > 0.5f ? 1 : 0;
-      if (!done) continue;
-      ctrl[u]->Reset();
-      if (played[u] < quota(i)) {
-        ++played[u];
-        ++done_episodes;
-        returns += ret[u];
-        grasps += grasped[u];
-        if (venv.success()[u]) {
-          ++successes;
-          success_steps += steps[u];
-        }
-        if (on_episode) on_episode(done_episodes);
-      }
-      ret[u] = 0;
-      grasped[u] = 0;
-      steps[u] = 0;
-    }
-  }
-  ScriptedStats s;
-  s.episodes = done_episodes;
-  s.success_rate = static_cast<double>(successes) / done_episodes;
-  s.grasp_rate = static_cast<double>(grasps) / done_episodes;
-  s.mean_return = returns / done_episodes;
-  s.mean_success_step = successes ? static_cast<double>(success_steps) / successes : 0.0;
-  s.diverged = venv.diverged_count();
-  return s;
 }
 
 }  // namespace s2r::sim

@@ -4,24 +4,22 @@
 #pragma once
 
 #include <array>
-#include <cstdint>
-#include <functional>
 
 #include "sim/grasp_cube_env.h"
 #include "sim/mj_handles.h"
+#include "sim/scripted_controller.h"
 
 namespace s2r::sim {
 
-class ScriptedGrasp {
+class ScriptedGrasp final : public ScriptedController {
  public:
   enum class Phase { kApproach, kClose, kLift };
 
   explicit ScriptedGrasp(const mjModel* model);
 
-  // Call at the start of every episode.
-  void Reset();
-  // Computes the action for the env's current state: [6] float in the env's control mode.
-  void Act(const GraspCubeEnv& env, float* action);
+  void Reset() override;
+  // action: [6]. `env` must be a GraspCubeEnv (the registry pairs this controller with SO100GraspCube-v1).
+  void Act(const MjEnv& env, float* action) override;
   Phase phase() const { return phase_; }
 
   // Arm joint positions (pan, lift, elbow, wrist_flex, wrist_roll) that put the grasp point at
@@ -40,19 +38,5 @@ class ScriptedGrasp {
   int phase_steps_ = 0;
   double last_roll_goal_ = 1e9;  // rad, the wrist roll the IK asked for last step
 };
-
-struct ScriptedStats {
-  int episodes = 0;
-  double success_rate = 0;       // episodes that succeeded at some step (the episode then ends)
-  double grasp_rate = 0;         // episodes in which the cube was grasped at some step
-  double mean_return = 0;        // sum of the configured reward over the episode
-  double mean_success_step = 0;  // control step of success, over successful episodes
-  int64_t diverged = 0;
-};
-
-// Runs `episodes` scripted episodes on a batch of `num_envs` envs (env i plays episodes i, i + N, ...,
-// so the result depends only on the seed and num_envs). `on_episode(done)` reports progress.
-ScriptedStats RunScriptedEpisodes(const GraspCubeConfig& cfg, int episodes, uint64_t seed, int num_envs,
-                                  int threads, const std::function<void(int)>& on_episode = {});
 
 }  // namespace s2r::sim

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
-#include "sim/env.h"
+#include "sim/mj_env.h"
 
 namespace s2r::sim {
 
@@ -62,7 +62,8 @@ class VecEnv {
   // Envs reset because their simulation diverged, since construction.
   int64_t diverged_count() const;
 
-  Env& env(int i) { return *envs_[static_cast<size_t>(i)]; }
+  MjEnv& env(int i) { return *envs_[static_cast<size_t>(i)]; }
+  const MjEnv& env(int i) const { return *envs_[static_cast<size_t>(i)]; }
 
  private:
   void StepRange(int begin, int end, const float* actions);
@@ -76,7 +77,7 @@ class VecEnv {
   EnvSpec spec_;
   VecEnvConfig cfg_;
   ThreadPool pool_;
-  std::vector<std::unique_ptr<Env>> envs_;
+  std::vector<std::unique_ptr<MjEnv>> envs_;
   int64_t reset_calls_ = 0;
   std::vector<float> obs_, final_obs_, reward_, info_, final_info_, privileged_;
   std::vector<uint8_t> terminated_, truncated_, success_, diverged_;
