@@ -91,17 +91,19 @@ TEST(DeployOnlyTest, HasTheRobotSideCommandsOnlyAndNamesTheOthers) {
 // A tiny pixel policy trained by the full build, its .pt refused here with the export command to run, its
 // .onnx export driving the full build's virtual robot through this binary.
 TEST(DeployOnlyTest, RunsAnExportedPolicyOnTheFullBuildsVirtualRobotAndRefusesCheckpoints) {
-  if (!HaveFullBuild()) GTEST_SKIP() << "configure with -DS2R_FULL_BUILD_DIR=<the full build> (make test does)";
+  if (!HaveFullBuild())
+    GTEST_SKIP() << "configure with -DS2R_FULL_BUILD_DIR=<the full build> (make test does)";
   const fs::path root = fs::temp_directory_path() / ("s2r_deploy_only_" + std::to_string(getpid()));
   fs::remove_all(root);
   fs::create_directories(root);
   std::ofstream(root / "small_camera.json") << R"({"sensor_configs": {"width": 40, "height": 40}})";
-  const CmdResult trained = Full(
-      "train --obs-mode rgb --env-kwargs-json-path " + (root / "small_camera.json").string() +
-      " --ppo.num-envs 4 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 --ppo.num-eval-envs 2"
-      " --ppo.num-eval-steps 4 --ppo.threads 2 --ppo.no-capture-video --ppo.total-timesteps 64 --json"
-      " --runs-dir " +
-      root.string() + " --ppo.exp-name rgb");
+  const CmdResult trained =
+      Full("train --obs-mode rgb --env-kwargs-json-path " + (root / "small_camera.json").string() +
+           " --ppo.num-envs 4 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 "
+           "--ppo.num-eval-envs 2"
+           " --ppo.num-eval-steps 4 --ppo.threads 2 --ppo.no-capture-video --ppo.total-timesteps 64 --json"
+           " --runs-dir " +
+           root.string() + " --ppo.exp-name rgb");
   ASSERT_EQ(trained.exit_code, 0) << trained.out;
   const std::string pt = (root / "rgb/final_ckpt.pt").string();
   const std::string onnx = (root / "policy.onnx").string();
@@ -118,7 +120,7 @@ TEST(DeployOnlyTest, RunsAnExportedPolicyOnTheFullBuildsVirtualRobotAndRefusesCh
   EXPECT_FALSE(Has(refused.out, "robot on")) << refused.out;
 
   const CmdResult r = Deploy("eval" + robot.RealFlags() + " --checkpoint " + onnx +
-                       " --num-episodes 2 --max-episode-steps 5 --control-freq 20 --json");
+                             " --num-episodes 2 --max-episode-steps 5 --control-freq 20 --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json j = LastJsonLine(r.out);
   EXPECT_EQ(j["policy"], "ppo");

@@ -27,7 +27,8 @@ void AddEvalCommand(CLI::App& app) {
   static RealEvalFlags real;
   static bool stochastic = false, json = false, on_real = false;
 #ifdef S2R_DEPLOY_ONLY
-  auto* cmd = app.add_subcommand("eval", "Run an exported policy (.onnx) on the real arm and camera (--real)");
+  auto* cmd =
+      app.add_subcommand("eval", "Run an exported policy (.onnx) on the real arm and camera (--real)");
 #else
   auto* cmd = app.add_subcommand(
       "eval",

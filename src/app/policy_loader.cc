@@ -49,8 +49,8 @@ namespace {
 [[noreturn]] void RefuseTorchCheckpoint(const std::string& path, const std::string& flag) {
   throw ConfigError(flag + " " + path +
                     ": a libtorch checkpoint, and this is the deploy-only build (no libtorch); export it on "
-                    "the training machine with `sim2real export-onnx --checkpoint " + path +
-                    " --out policy.onnx` and pass the .onnx");
+                    "the training machine with `sim2real export-onnx --checkpoint " +
+                    path + " --out policy.onnx` and pass the .onnx");
 }
 }  // namespace
 

@@ -19,7 +19,8 @@ void WriteProprioObs(const double* qpos, const double* target, float* obs) {
     obs[obs::kQpos + j] = static_cast<float>(qpos[j]);
     obs[obs::kTargetQpos + j] = static_cast<float>(target[j]);
   }
-  for (int j = 0; j < kNumArmJoints; ++j) obs[obs::kDistToRest + j] = static_cast<float>(target[j] - kRestQpos[j]);
+  for (int j = 0; j < kNumArmJoints; ++j)
+    obs[obs::kDistToRest + j] = static_cast<float>(target[j] - kRestQpos[j]);
 }
 
 ResetDraw DrawReset(Rng& rng, const ResetDistribution& d) {

@@ -48,9 +48,9 @@ void WriteProprioObs(const double* qpos, const double* target, float* obs);
 // SO100GraspCube-v1's reset distribution: the arm at rest plus Gaussian noise, the cube flat on the table
 // uniform in a square box with a uniform yaw. Sim and real draw from it with the same code.
 struct ResetDistribution {
-  double qpos_noise = 0.02;                        // rad, std per joint
+  double qpos_noise = 0.02;                          // rad, std per joint
   std::array<double, 2> spawn_center = {0.3, 0.05};  // m, robot base frame
-  double spawn_half_size = 0.1;                    // m
+  double spawn_half_size = 0.1;                      // m
 };
 struct ResetDraw {
   std::array<double, kNumJoints> qpos{};  // rad, the start pose

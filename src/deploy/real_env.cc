@@ -88,7 +88,8 @@ bool RealGraspCubeEnv::MoveTo(const JointRadians& goal, double timeout_s) {
 
 void RealGraspCubeEnv::Reset(const std::function<void(const SceneRequest&)>& reset_scene) {
   const so100::ResetDraw draw = so100::DrawReset(rng_, reset_);
-  if (!MoveTo(draw.qpos, cfg_.move_timeout_s)) cfg_.warn("reset: the arm did not reach the start pose in time");
+  if (!MoveTo(draw.qpos, cfg_.move_timeout_s))
+    cfg_.warn("reset: the arm did not reach the start pose in time");
   scene_ = {draw.cube_x, draw.cube_y, draw.cube_yaw};
   reset_scene(scene_);
   // The controller starts from the measured pose (the Sim2RealEnv reset).
