@@ -69,7 +69,8 @@ int GradientRank(DistGroup& g) {
     const double d = (params[i].grad() - reference->parameters()[i].grad()).abs().max().item<double>();
     if (d > 1e-6) return Fail("averaged gradient " + std::to_string(i) + " differs by " + std::to_string(d));
   }
-  if (own_diff < 1e-4) return Fail("a half batch's own gradient already equals the full one: the test is void");
+  if (own_diff < 1e-4)
+    return Fail("a half batch's own gradient already equals the full one: the test is void");
 
   torch::optim::Adam opt(params, torch::optim::AdamOptions(1e-2));
   for (int step = 0; step < 3; ++step) {
@@ -85,7 +86,8 @@ int GradientRank(DistGroup& g) {
   for (size_t i = 0; i < params.size(); ++i)
     if (!torch::equal(params[i], root[i])) return Fail("weights diverged after the updates");
   const std::vector<double> s = g.Sum({1.0, static_cast<double>(g.rank())});
-  if (s[0] != 2.0 || s[1] != 1.0) return Fail("Sum gave " + std::to_string(s[0]) + ", " + std::to_string(s[1]));
+  if (s[0] != 2.0 || s[1] != 1.0)
+    return Fail("Sum gave " + std::to_string(s[0]) + ", " + std::to_string(s[1]));
   std::printf("rank %d: ok\n", g.rank());
   return 0;
 }
@@ -160,7 +162,8 @@ std::vector<RankResult> RunRanks(const std::string& part, int world) {
     logs.push_back(testing::TempDir() + "dist_" + part + "_" + std::to_string(r) + ".log");
     const pid_t pid = fork();
     if (pid == 0) {
-      if (!freopen(logs.back().c_str(), "w", stdout) || !freopen(logs.back().c_str(), "a", stderr)) _exit(126);
+      if (!freopen(logs.back().c_str(), "w", stdout) || !freopen(logs.back().c_str(), "a", stderr))
+        _exit(126);
       setenv("S2R_DIST_CHILD", part.c_str(), 1);
       setenv("WORLD_SIZE", std::to_string(world).c_str(), 1);
       setenv("RANK", std::to_string(r).c_str(), 1);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -43,6 +44,7 @@ struct TrainFlags {
   rl::PpoConfig ppo;
   std::string teacher;  // --algo distill
   DistillFlags distill;
+  rl::DistConfig dist;      // --dist.* flags (over torchrun's environment)
   CLI::App* cmd = nullptr;  // to tell which flags were given
 };
 
@@ -219,6 +221,19 @@ void RequireTeacher(const std::string& teacher, const std::string& env_id) {
     throw ConfigError("--teacher " + teacher + ": trained on " + m.env_id + ", not " + env_id);
 }
 
+// torchrun's environment, overridden by the --dist.* flags given.
+rl::DistConfig ResolveDist(const TrainFlags& f) {
+  rl::DistConfig d = rl::DistConfigFromEnvironment();
+  if (Given(f, "--dist.world-size")) d.world_size = f.dist.world_size;
+  if (Given(f, "--dist.rank")) d.rank = f.dist.rank;
+  if (Given(f, "--dist.local-rank")) d.local_rank = f.dist.local_rank;
+  if (Given(f, "--dist.master-addr")) d.master_addr = f.dist.master_addr;
+  if (Given(f, "--dist.master-port")) d.master_port = f.dist.master_port;
+  d.timeout_s = f.dist.timeout_s;
+  rl::ValidateDistConfig(d, "--dist.*/torchrun environment:");
+  return d;
+}
+
 void RunTrain(TrainFlags& f) {
   if (f.algo != "ppo" && f.algo != "fpo" && f.algo != "distill")
     throw ConfigError("--algo: expected ppo, fpo or distill, got '" + f.algo + "'");
@@ -230,6 +245,8 @@ void RunTrain(TrainFlags& f) {
     throw ConfigError("--resume-allow-changes: only with --resume-training");
   std::optional<ResumePlan> resume;
   if (f.resume_training) resume = ApplyResume(f);
+  c.dist = ResolveDist(f);
+  const bool rank0 = c.dist.rank == 0;  // writes the run folder and prints; the other ranks only train
   FinishPpoFlags(&c);
   if (f.algo == "distill") {
     FinishDistillFlags(&f.distill);
@@ -313,15 +330,23 @@ void RunTrain(TrainFlags& f) {
         static_cast<long long>(resume->iteration), static_cast<long long>(c.num_iterations),
         over.empty() ? "" : "; changed: ", over.c_str());
   } else {
+    if (c.exp_name.empty() && c.dist.enabled()) {        // every rank must name the same folder
+      const char* t = std::getenv("SIM2REAL_RUN_TIME");  // set by `sim2real launch`
+      if (t == nullptr || *t == 0)
+        throw ConfigError("--ppo.exp-name: a distributed run (WORLD_SIZE " +
+                          std::to_string(c.dist.world_size) +
+                          ") needs a run name that every rank shares; pass --ppo.exp-name NAME or start it "
+                          "with `sim2real launch`");
+      c.exp_name = f.env.env_id + "__" + f.algo + "__" + std::to_string(c.seed) + "__" + t;
+    }
     if (c.exp_name.empty()) {
       const auto now = std::chrono::system_clock::now().time_since_epoch();
       c.exp_name = f.env.env_id + "__" + f.algo + "__" + std::to_string(c.seed) + "__" +
                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count());
     }
     run_dir = (fs::path(c.runs_dir) / c.exp_name).string();
-    RequireNewRunFolder(run_dir);
+    if (rank0) RequireNewRunFolder(run_dir);
   }
-  fs::create_directories(run_dir);
   nlohmann::json config = {{"algo", f.algo},
                            {"env_id", f.env.env_id},
                            {"obs_mode", c.obs_mode},
@@ -329,26 +354,39 @@ void RunTrain(TrainFlags& f) {
                            {"robot_mjcf", f.env.robot_mjcf},
                            {"ppo", PpoConfigToJson(c)}};
   if (f.algo == "distill") config["teacher"] = f.teacher, config["distill"] = DistillFlagsToJson(f.distill);
-  WriteFileAtomic((fs::path(run_dir) / "config.json").string(), config.dump(2) + "\n");
+  if (c.dist.enabled())  // each rank steps num_envs envs; an update averages every rank's gradients
+    config["dist"] = {{"world_size", c.dist.world_size},
+                      {"global_batch_size", c.batch_size * c.dist.world_size},
+                      {"global_num_envs", static_cast<int64_t>(c.num_envs) * c.dist.world_size}};
+  if (rank0) {
+    fs::create_directories(run_dir);
+    WriteFileAtomic((fs::path(run_dir) / "config.json").string(), config.dump(2) + "\n");
+  }
 
   sim::GraspCubeConfig train_cfg = env_cfg;
   train_cfg.privileged_state = f.algo == "distill";  // the teacher's 31-value state beside the image
-  auto envs = MakeEnvs(train_cfg, f.env.env_id, c.num_envs, c.threads, c.seed, c.partial_reset,
-                       c.reconfiguration_freq);
+  // Each rank's envs draw their own episodes (seed + rank); rank 0's are the single-process run's.
+  auto envs = MakeEnvs(train_cfg, f.env.env_id, c.num_envs, c.threads,
+                       c.seed + static_cast<uint64_t>(c.dist.rank), c.partial_reset, c.reconfiguration_freq);
   auto eval_envs = MakeEnvs(env_cfg, f.env.env_id, c.num_eval_envs, c.threads, c.seed + 1'000'003,
                             c.eval_partial_reset, c.eval_reconfiguration_freq);
-  std::fprintf(stderr,
-               "sim2real: training %s with %s (%s obs) on the %s for %lld steps: %lld iterations of %lld; "
-               "run folder %s\n",
-               f.env.env_id.c_str(), f.algo.c_str(), c.obs_mode.c_str(), on_cuda ? "GPU (CUDA)" : "CPU",
-               static_cast<long long>(c.total_timesteps), static_cast<long long>(c.num_iterations),
-               static_cast<long long>(c.batch_size), run_dir.c_str());
+  if (rank0) {
+    const std::string ranks = c.dist.enabled() ? " over " + std::to_string(c.dist.world_size) + " ranks" : "";
+    std::fprintf(
+        stderr,
+        "sim2real: training %s with %s (%s obs) on the %s for %lld steps: %lld iterations of %lld%s; "
+        "run folder %s\n",
+        f.env.env_id.c_str(), f.algo.c_str(), c.obs_mode.c_str(), on_cuda ? "GPU (CUDA)" : "CPU",
+        static_cast<long long>(c.total_timesteps), static_cast<long long>(c.num_iterations),
+        static_cast<long long>(c.batch_size * c.dist.world_size), ranks.c_str(), run_dir.c_str());
+  }
   if (resume && resume->fine_tune) c.resume_weights_only = true;
   InstallStopSignals(SecondSignal::kExitNow);  // Ctrl+C: checkpoint and exit 130; a second one: at once
   const rl::TrainOutcome out =
       f.algo == "fpo"       ? rl::TrainFpo(c, config.dump(), run_dir, *envs, *eval_envs)
       : f.algo == "distill" ? rl::TrainDistill(c, f.distill.cfg, config.dump(), run_dir, *envs, *eval_envs)
                             : rl::TrainPpo(c, config.dump(), run_dir, *envs, *eval_envs);
+  if (!rank0) return;  // rank 0 reports the run
   nlohmann::json summary = {{"run_dir", run_dir},
                             {"device", device},
                             {"final_checkpoint", out.final_checkpoint},
@@ -401,6 +439,17 @@ void AddTrainCommand(CLI::App& app) {
   cmd->add_option("--runs-dir", f.ppo.runs_dir, "folder of the run folders")->capture_default_str();
   AddPpoFlags(cmd, &f.ppo);
   AddDistillFlags(cmd, &f.distill);
+  const std::string dg = "Data-parallel (torchrun's variables, or these; `sim2real launch` sets them)";
+  cmd->add_option("--dist.world-size", f.dist.world_size, "ranks in the job (WORLD_SIZE)")->group(dg);
+  cmd->add_option("--dist.rank", f.dist.rank, "this process's rank (RANK); rank 0 writes the run")->group(dg);
+  cmd->add_option("--dist.local-rank", f.dist.local_rank, "its rank on this machine (LOCAL_RANK)")->group(dg);
+  cmd->add_option("--dist.master-addr", f.dist.master_addr, "rank 0's host (MASTER_ADDR)")->group(dg);
+  cmd->add_option("--dist.master-port", f.dist.master_port, "rank 0's rendezvous port (MASTER_PORT)")
+      ->group(dg);
+  cmd->add_option("--dist.timeout", f.dist.timeout_s,
+                  "seconds a rank waits for a lost or stalled peer before the run stops with an error")
+      ->capture_default_str()
+      ->group(dg);
   f.cmd = cmd;
   cmd->callback([] { RunTrain(f); });
 }

@@ -11,6 +11,7 @@ void AddBenchCommand(CLI::App& app);
 void AddRenderCommand(CLI::App& app);
 void AddRecordResetsCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);
+void AddLaunchCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
 void AddMotorsCommand(CLI::App& app);
 void AddVirtualRobotCommand(CLI::App& app);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   s2r::app::AddEnvsCommand(app);
   s2r::app::AddScriptedCommand(app);
   s2r::app::AddTrainCommand(app);
+  s2r::app::AddLaunchCommand(app);
 #endif
   s2r::app::AddEvalCommand(app);
 #ifndef S2R_DEPLOY_ONLY
@@ -62,8 +63,8 @@ int main(int argc, char** argv) {
     for (const CLI::App* sub : app.get_subcommands({})) known |= sub->get_name() == args[1];
     if (!known) {
 #ifdef S2R_DEPLOY_ONLY
-      for (const char* full : {"envs", "scripted", "train", "render", "record-resets", "virtual-robot",
-                               "compare-runs", "export-onnx", "align-camera", "bench"}) {
+      for (const char* full : {"envs", "scripted", "train", "launch", "render", "record-resets",
+                               "virtual-robot", "compare-runs", "export-onnx", "align-camera", "bench"}) {
         if (args[1] == full) {
           std::fprintf(stderr,
                        "sim2real: error: '%s' is not in this deploy-only build (the robot-side commands "

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/stop_signal.h"
 
 #ifdef S2R_WITH_C10D
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -15,7 +16,9 @@ namespace s2r::rl {
 #ifdef S2R_WITH_C10D
 
 namespace {
-std::chrono::milliseconds Millis(double s) { return std::chrono::milliseconds(static_cast<int64_t>(s * 1000)); }
+std::chrono::milliseconds Millis(double s) {
+  return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+}
 bool IsLoopback(const std::string& a) { return a == "localhost" || a.rfind("127.", 0) == 0; }
 }  // namespace
 
@@ -31,8 +34,9 @@ struct DistGroup::Impl {
       work->wait();
     } catch (const std::exception& e) {
       char msg[160];
-      std::snprintf(msg, sizeof(msg), "rank %d of %d: %s failed (a rank died, or stalled for more than %.0f s): ",
-                    cfg.rank, cfg.world_size, op, cfg.timeout_s);
+      std::snprintf(msg, sizeof(msg),
+                    "rank %d of %d: %s failed (a rank died, or stalled for more than %.0f s): ", cfg.rank,
+                    cfg.world_size, op, cfg.timeout_s);
       throw LostRankError(msg + std::string(e.what()).substr(0, 400));
     }
   }
@@ -52,6 +56,7 @@ DistGroup::DistGroup(const DistConfig& c) : impl_(std::make_unique<Impl>()) {
   try {
     m.store = c10::make_intrusive<c10d::TCPStore>(c.master_addr, opts);
   } catch (const std::exception& e) {
+    if (s2r::StopRequested()) throw Interrupted("stopped (Ctrl+C) before every rank had joined the job");
     throw IoError("rank " + std::to_string(c.rank) + ": the rendezvous at " + m.where +
                   (c.rank == 0 ? " could not be served" : " could not be reached") + " within " +
                   std::to_string(static_cast<int>(c.timeout_s)) + " s (MASTER_ADDR/MASTER_PORT; is rank 0 " +
@@ -103,10 +108,9 @@ void DistGroup::AverageGradients(const std::vector<torch::Tensor>& params) {
 }
 
 std::vector<double> DistGroup::Sum(const std::vector<double>& values) {
-  std::vector<at::Tensor> t = {
-      torch::from_blob(const_cast<double*>(values.data()), {static_cast<int64_t>(values.size())},
-                       torch::kFloat64)
-          .clone()};
+  std::vector<at::Tensor> t = {torch::from_blob(const_cast<double*>(values.data()),
+                                                {static_cast<int64_t>(values.size())}, torch::kFloat64)
+                                   .clone()};
   impl_->Wait(impl_->pg->allreduce(t), "allreduce of statistics");
   return std::vector<double>(t[0].data_ptr<double>(), t[0].data_ptr<double>() + values.size());
 }
@@ -121,21 +125,26 @@ void DistGroup::RequireSame(const std::string& what, const std::string& value) {
     const auto v = m.store->get(key + std::to_string(r));
     const std::string other(v.begin(), v.end());
     if (other != root)
-      throw ConfigError("ranks disagree on the " + what + ": rank 0 has '" + root.substr(0, 200) + "', rank " +
-                        std::to_string(r) + " has '" + other.substr(0, 200) +
+      throw ConfigError("ranks disagree on the " + what + ": rank 0 has '" + root.substr(0, 200) +
+                        "', rank " + std::to_string(r) + " has '" + other.substr(0, 200) +
                         "'; every rank must run the same command");
   }
 }
 
-void DistGroup::Barrier() { impl_->Wait(impl_->pg->barrier(), "barrier"); }
+void DistGroup::Barrier(double timeout_s) {
+  c10d::BarrierOptions o;
+  if (timeout_s > 0) o.timeout = Millis(timeout_s);
+  impl_->Wait(impl_->pg->barrier(o), "barrier");
+}
 
 #else  // built without c10d/Gloo
 
 struct DistGroup::Impl {};
 
 DistGroup::DistGroup(const DistConfig& c) {
-  throw ConfigError("distributed training (WORLD_SIZE=" + std::to_string(c.world_size) +
-                    "): this build has no c10d/Gloo; install libgloo-dev (scripts/install-deps.sh) and rebuild");
+  throw ConfigError(
+      "distributed training (WORLD_SIZE=" + std::to_string(c.world_size) +
+      "): this build has no c10d/Gloo; install libgloo-dev (scripts/install-deps.sh) and rebuild");
 }
 DistGroup::~DistGroup() = default;
 int DistGroup::rank() const { return 0; }
@@ -144,8 +153,20 @@ void DistGroup::Broadcast(const std::vector<torch::Tensor>&) {}
 void DistGroup::AverageGradients(const std::vector<torch::Tensor>&) {}
 std::vector<double> DistGroup::Sum(const std::vector<double>& v) { return v; }
 void DistGroup::RequireSame(const std::string&, const std::string&) {}
-void DistGroup::Barrier() {}
+void DistGroup::Barrier(double) {}
 
 #endif
+
+std::string DistGroup::Fingerprint(const std::vector<torch::Tensor>& tensors) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over every byte
+  for (const auto& t : tensors) {
+    const auto c = t.detach().to(torch::kCPU).contiguous();
+    const auto* p = static_cast<const uint8_t*>(c.data_ptr());
+    for (size_t i = 0, n = c.numel() * c.element_size(); i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
 
 }  // namespace s2r::rl

@@ -46,8 +46,11 @@ class DistGroup {
   // Refuses, on every rank alike, a job whose ranks disagree on `what` (e.g. "env id"): ConfigError naming
   // the first rank whose `value` differs from rank 0's, and both values.
   void RequireSame(const std::string& what, const std::string& value);
-  // Waits until every rank has arrived here.
-  void Barrier();
+  // Waits until every rank has arrived here, at most timeout_s (0: the group's timeout); a rank that died
+  // fails it at once (its connections close), one that is slow only after the timeout.
+  void Barrier(double timeout_s = 0);
+  // A fingerprint of tensors' bytes (hex): equal on two ranks only if the tensors are bit-identical.
+  static std::string Fingerprint(const std::vector<torch::Tensor>& tensors);
 
  private:
   struct Impl;

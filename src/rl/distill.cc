@@ -127,8 +127,8 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
     double action_error = 0, teacher_share = 0;
     const int64_t step_at_start = run.global_step;
     for (int t = 0; t < T; ++t) {
-      if (run.StopRequested()) run.Stop(iteration - 1, step_at_start);  // abandons the rollout
-      run.global_step += N;
+      if (run.StopRequestedMidRollout()) run.Stop(iteration - 1, step_at_start);  // abandons the rollout
+      run.global_step += run.global_envs;
       const auto o = run.Obs(envs.obs());
       const auto img = run.Image(envs.image());
       TeacherLabels(*teacher, envs.privileged_obs(), N, labels.data());
@@ -175,6 +175,7 @@ TrainOutcome TrainDistill(const PpoConfig& cfg, const DistillConfig& dcfg, const
                               : torch::mse_loss(pred, target);
         optimizer.zero_grad();
         loss.backward();
+        run.AverageGradients(student->parameters());
         const double grad_norm = torch::nn::utils::clip_grad_norm_(student->parameters(), cfg.max_grad_norm);
         const double l = loss.item<double>();
         run.RequireFinite(iteration, l, grad_norm, {{"distill_loss", l}});

@@ -28,12 +28,13 @@ int IntFromEnvironment(const char* name, int fallback, int low, int high) {
 void ValidateDistConfig(const DistConfig& c, const std::string& source) {
   if (c.world_size < 1) throw ConfigError(source + " WORLD_SIZE: expected at least 1");
   if (c.rank < 0 || c.rank >= c.world_size)
-    throw ConfigError(source + " RANK=" + std::to_string(c.rank) + ": expected a rank in [0, WORLD_SIZE=" +
-                      std::to_string(c.world_size) + ")");
+    throw ConfigError(source + " RANK=" + std::to_string(c.rank) +
+                      ": expected a rank in [0, WORLD_SIZE=" + std::to_string(c.world_size) + ")");
   if (c.local_rank < 0) throw ConfigError(source + " LOCAL_RANK: expected a non-negative integer");
   if (c.enabled() && c.master_addr.empty()) throw ConfigError(source + " MASTER_ADDR: expected a host name");
   if (c.master_port < 1 || c.master_port > 65535)
-    throw ConfigError(source + " MASTER_PORT=" + std::to_string(c.master_port) + ": expected a port in [1, 65535]");
+    throw ConfigError(source + " MASTER_PORT=" + std::to_string(c.master_port) +
+                      ": expected a port in [1, 65535]");
   if (!(c.timeout_s > 0)) throw ConfigError(source + " timeout: expected a positive number of seconds");
 }
 

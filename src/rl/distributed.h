@@ -8,12 +8,12 @@
 namespace s2r::rl {
 
 struct DistConfig {
-  int world_size = 1;  // processes in the job (all machines)
-  int rank = 0;        // this process, in [0, world_size); rank 0 writes the run folder
-  int local_rank = 0;  // this process on its machine
+  int world_size = 1;                     // processes in the job (all machines)
+  int rank = 0;                           // this process, in [0, world_size); rank 0 writes the run folder
+  int local_rank = 0;                     // this process on its machine
   std::string master_addr = "127.0.0.1";  // where rank 0 serves the rendezvous store (TCPStore)
   int master_port = 29500;                // TCP port of that store
-  double timeout_s = 60;  // a rank that does not answer a collective within this long is lost
+  double timeout_s = 60;                  // a rank that does not answer a collective within this long is lost
   bool enabled() const { return world_size > 1; }
 };
 

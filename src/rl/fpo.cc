@@ -77,8 +77,8 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
     agent->eval();
     const int64_t step_at_start = run.global_step;
     for (int t = 0; t < T; ++t) {
-      if (run.StopRequested()) run.Stop(iteration - 1, step_at_start);  // abandons the rollout
-      run.global_step += N;
+      if (run.StopRequestedMidRollout()) run.Stop(iteration - 1, step_at_start);  // abandons the rollout
+      run.global_step += run.global_envs;
       const auto o = run.Obs(envs.obs());
       const auto img = run.Image(envs.image());
       run.StoreObs(st, t, o, img, next_done);
@@ -144,19 +144,20 @@ TrainOutcome TrainFpo(const PpoConfig& cfg, const std::string& config_json, cons
         const auto f = features_of(mb);
         const auto cfm_new = cfm_of(mb, f);
         auto mb_adv = b_adv.index_select(0, mb);
-        if (cfg.norm_adv) mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8);
+        if (cfg.norm_adv) mb_adv = run.NormalizeAdvantages(mb_adv);
         last = FpoLoss(cfm_new, cfm_old.index_select(0, mb), mb_adv, agent->Value(f),
                        b_values.index_select(0, mb), b_returns.index_select(0, mb), loss_opt);
         if (minibatches == 0)  // a diagnostic that must read 0: see L_old above
           first_ratio_dev = std::max(std::abs(last.ratio_max.item<double>() - 1.0),
                                      std::abs(last.ratio_min.item<double>() - 1.0));
         clipfrac_sum += last.clipfrac.item<double>(), ++minibatches;
-        if (cfg.target_kl && last.approx_kl.item<double>() > *cfg.target_kl) {
+        if (cfg.target_kl && run.MeanOverRanks(last.approx_kl.item<double>()) > *cfg.target_kl) {
           stop = true;  // checked before stepping, as PPO; leaves the epoch loop
           break;
         }
         optimizer.zero_grad();
         last.loss.backward();
+        run.AverageGradients(agent->parameters());
         const double grad_norm = torch::nn::utils::clip_grad_norm_(agent->parameters(), cfg.max_grad_norm);
         run.RequireFinite(iteration, last.loss.item<double>(), grad_norm,
                           {{"policy_loss", last.policy_loss.item<double>()},

@@ -73,7 +73,8 @@ void PpoConfig::Finalize() {
               std::to_string(num_steps) + " = " + std::to_string(batch_size) + " steps in " +
               std::to_string(num_minibatches) + " minibatches leaves " + std::to_string(minibatch_size) +
               " per minibatch, and each needs at least 2");
-  num_iterations = std::max<int64_t>(1, total_timesteps / batch_size);
+  ValidateDistConfig(dist, "distributed config:");
+  num_iterations = std::max<int64_t>(1, total_timesteps / (batch_size * dist.world_size));
   require(fpo_num_steps >= 1, "fpo-num-steps", "at least 1");
   number(fpo_cfm_coef, "fpo-cfm-coef", 0, inf, false);
   require(fpo_num_train_samples >= 1, "fpo-num-train-samples", "at least 1");
@@ -127,8 +128,8 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
     agent->eval();
     const int64_t step_at_start = run.global_step;
     for (int t = 0; t < T; ++t) {
-      if (run.StopRequested()) run.Stop(iteration - 1, step_at_start);  // abandons the rollout
-      run.global_step += N;
+      if (run.StopRequestedMidRollout()) run.Stop(iteration - 1, step_at_start);  // abandons the rollout
+      run.global_step += run.global_envs;
       const auto o = run.Obs(envs.obs());
       const auto img = run.Image(envs.image());
       run.StoreObs(st, t, o, img, next_done);
@@ -170,17 +171,18 @@ TrainOutcome TrainPpo(const PpoConfig& cfg, const std::string& config_json, cons
         const ActionSample s =
             agent->ActionAndValue(b_obs.index_select(0, mb), mb_img, b_actions.index_select(0, mb));
         auto mb_adv = b_adv.index_select(0, mb);
-        if (cfg.norm_adv) mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8);
+        if (cfg.norm_adv) mb_adv = run.NormalizeAdvantages(mb_adv);
         last = PpoLoss(s.log_prob, b_logprobs.index_select(0, mb), mb_adv, s.value,
                        b_values.index_select(0, mb), b_returns.index_select(0, mb), s.entropy, cfg.clip_coef,
                        cfg.clip_vloss, cfg.ent_coef, cfg.vf_coef);
         clipfrac_sum += last.clipfrac.item<double>(), ++minibatches;
-        if (cfg.target_kl && last.approx_kl.item<double>() > *cfg.target_kl) {
+        if (cfg.target_kl && run.MeanOverRanks(last.approx_kl.item<double>()) > *cfg.target_kl) {
           stop = true;  // the reference checks before stepping and leaves the epoch loop
           break;
         }
         optimizer.zero_grad();
         last.loss.backward();
+        run.AverageGradients(agent->parameters());
         const double grad_norm = torch::nn::utils::clip_grad_norm_(agent->parameters(), cfg.max_grad_norm);
         run.RequireFinite(iteration, last.loss.item<double>(), grad_norm,
                           {{"policy_loss", last.policy_loss.item<double>()},

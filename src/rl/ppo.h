@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "rl/distributed.h"
 #include "rl/env_batch.h"
 
 namespace s2r::rl {
@@ -86,6 +87,9 @@ struct PpoConfig {
 
   // Derived, filled by Finalize(): batch_size = num_envs * num_steps, etc.
   int64_t batch_size = 0, minibatch_size = 0, num_iterations = 0;
+  // Data-parallel runs (not a --ppo.* flag: torchrun's environment or --dist.*): batch_size is each rank's,
+  // num_iterations counts global batches of batch_size * dist.world_size env steps.
+  DistConfig dist;
   void Finalize();  // throws ConfigError naming the flag for inconsistent values
 };
 

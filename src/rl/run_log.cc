@@ -26,6 +26,8 @@ RunLog::RunLog(const std::string& run_dir, int64_t resume_step) : dir_(run_dir) 
   csv_ = std::make_unique<metrics::CsvLog>(csv_path);
 }
 
+RunLog::RunLog() = default;
+RunLog::RunLog(RunLog&&) = default;
 RunLog::~RunLog() = default;
 
 double RunLog::EarlierTotal(const std::string& tag) const {
@@ -34,18 +36,23 @@ double RunLog::EarlierTotal(const std::string& tag) const {
 }
 
 void RunLog::Scalar(const std::string& tag, double value, int64_t step) {
+  if (!enabled()) return;
   tb_->AddScalar(tag, value, step);
   csv_->AddScalar(tag, value, step);
   if (tag.rfind("eval/", 0) == 0) eval_rows_.push_back({step, tag, value, metrics::UnixSeconds()});
 }
 
 void RunLog::Text(const std::string& tag, const std::string& markdown, int64_t step) {
+  if (!enabled()) return;
   tb_->AddText(tag, markdown, step);
 }
 
-void RunLog::Flush() { tb_->Flush(); }
+void RunLog::Flush() {
+  if (enabled()) tb_->Flush();
+}
 
 void RunLog::PlotEvalCurves() {
+  if (!enabled()) return;
   // Sorted by step, the last value of a step kept (a resumed run may log a step twice).
   std::map<std::string, metrics::Series> series;
   for (const char* tag : {"eval/success_once", "eval/success_at_end", "eval/return"})

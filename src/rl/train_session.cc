@@ -21,6 +21,7 @@ namespace s2r::rl {
 namespace {
 using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+constexpr double kEvalWaitS = 6 * 3600;  // how long the other ranks wait for rank 0's evaluation
 
 torch::Device PickDevice(const PpoConfig& cfg) { return TrainsOnCuda(cfg.cuda) ? torch::kCUDA : torch::kCPU; }
 }  // namespace
@@ -48,8 +49,11 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
       H(envs.image_height()),
       W(envs.image_width()),
       rgb(H > 0),
-      log((fs::create_directories(run_dir), run_dir),
-          c.resume_training ? ReadCheckpointMeta(c.checkpoint).global_step : -1),
+      world_size(c.dist.world_size),
+      global_envs(static_cast<int64_t>(N) * c.dist.world_size),
+      log(c.dist.rank == 0 ? RunLog((fs::create_directories(run_dir), run_dir),
+                                    c.resume_training ? ReadCheckpointMeta(c.checkpoint).global_step : -1)
+                           : RunLog::Disabled()),
       run_dir_(run_dir),
       envs_(envs),
       eval_envs_(eval_envs),
@@ -57,6 +61,12 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
       ep_len_(static_cast<size_t>(N), 0),
       ep_once_(static_cast<size_t>(N), 0),
       action_buf_(static_cast<size_t>(N) * A) {
+  if (cfg.dist.enabled()) {
+    dist_ = std::make_unique<DistGroup>(cfg.dist);
+    // Every rank must run the same command: one training config (it holds env, obs mode, network,
+    // num_envs, num_steps, algo and every hyperparameter).
+    dist_->RequireSame("training config (config.json)", config_json);
+  }
   torch::manual_seed(cfg.seed);
   SetComputeThreads(cfg.threads);  // libtorch's threads; OpenBLAS's kept to one beneath them
   // The MLP agent computes on one thread for the whole run (rollout, evaluation, update); the CNN on all.
@@ -97,8 +107,14 @@ void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& opt
     total_update_ = log.EarlierTotal("time/total_update_time");
     total_eval_ = log.EarlierTotal("time/total_eval_time");
   }
-  bar_ = std::make_unique<ProgressBar>((cfg.num_iterations - start_iteration + 1) * cfg.batch_size, label_,
-                                       "steps");
+  if (dist_) {  // rank 0's weights everywhere (a resumed run: every rank loaded the same checkpoint anyway)
+    std::vector<torch::Tensor> state = model.parameters();
+    for (const auto& b : model.buffers()) state.push_back(b);
+    dist_->Broadcast(state);
+  }
+  if (writes())
+    bar_ = std::make_unique<ProgressBar>(
+        (cfg.num_iterations - start_iteration + 1) * cfg.batch_size * world_size, label_, "steps");
   start_ = Clock::now();
 }
 
@@ -197,19 +213,47 @@ void TrainSession::RequireFinite(int64_t iteration, double loss, double grad_nor
   throw TrainingDiverged(m.str());
 }
 
-bool TrainSession::StopRequested() const { return s2r::StopRequested(); }
+bool TrainSession::StopRequestedMidRollout() const { return !dist_ && s2r::StopRequested(); }
+
+bool TrainSession::StopRequested() {
+  if (!dist_) return s2r::StopRequested();
+  return dist_->Sum({s2r::StopRequested() ? 1.0 : 0.0})[0] > 0;
+}
+
+void TrainSession::AverageGradients(const std::vector<torch::Tensor>& params) {
+  if (!dist_) return;
+  const auto t0 = Clock::now();
+  dist_->AverageGradients(params);
+  allreduce_time_ += Since(t0);
+}
+
+torch::Tensor TrainSession::NormalizeAdvantages(const torch::Tensor& adv) {
+  if (!dist_) return (adv - adv.mean()) / (adv.std() + 1e-8);
+  // n, sum and sum of squares over every rank's minibatch; the unbiased std, as torch's std().
+  const auto s = dist_->Sum(
+      {static_cast<double>(adv.numel()), adv.sum().item<double>(), adv.pow(2).sum().item<double>()});
+  const double mean = s[1] / s[0];
+  const double var = std::max(0.0, (s[2] - s[0] * mean * mean) / (s[0] - 1));
+  return (adv - mean) / (std::sqrt(var) + 1e-8);
+}
+
+double TrainSession::MeanOverRanks(double value) {
+  return dist_ ? dist_->Sum({value})[0] / world_size : value;
+}
 
 void TrainSession::Stop(int64_t iterations_done, int64_t step) {
   global_step = step;
   std::string where = "no checkpoint was written (--ppo.no-save-model)";
   std::string resume;
-  if (cfg.save_model) {
+  if (!writes()) {
+    where = "rank 0 wrote the checkpoint";
+  } else if (cfg.save_model) {
     SaveCheckpointAs("ckpt_" + std::to_string(iterations_done + 1) + ".pt", iterations_done);
     where = "checkpoint " + last_checkpoint_;
     resume = "; continue with: sim2real train --resume-training --checkpoint " + last_checkpoint_;
   }
   log.Flush();
-  bar_->Stop("stopped");
+  if (bar_) bar_->Stop("stopped");
   throw Interrupted("stopped at env step " + std::to_string(step) + " (" + std::to_string(iterations_done) +
                     " of " + std::to_string(cfg.num_iterations) + " iterations done); " + where + resume);
 }
@@ -221,6 +265,8 @@ bool TrainSession::EvalDue(int64_t iteration) const {
 }
 
 void TrainSession::Evaluate(int64_t iteration, bool save_checkpoint, const EvalAct& act) {
+  // Rank 0 evaluates (and checkpoints) while the others wait here, however long it takes.
+  if (!writes()) return dist_->Barrier(kEvalWaitS);
   const auto t0 = Clock::now();
   model_->eval();
   EvalVideoOptions video;
@@ -257,10 +303,11 @@ void TrainSession::Evaluate(int64_t iteration, bool save_checkpoint, const EvalA
   status_ = st.str();
   // the iterations completed so far
   if (save_checkpoint) SaveCheckpointAs("ckpt_" + std::to_string(iteration) + ".pt", iteration - 1);
+  if (dist_) dist_->Barrier(kEvalWaitS);
 }
 
 void TrainSession::SaveCheckpointAs(const std::string& name, int64_t iterations_done) {
-  if (!cfg.save_model) return;
+  if (!cfg.save_model || !writes()) return;
   meta_.iteration = iterations_done;
   meta_.global_step = global_step;
   last_checkpoint_ = (fs::path(run_dir_) / name).string();
@@ -288,11 +335,15 @@ void TrainSession::EndIteration(int64_t iteration, double rollout_time, double u
         var_y == 0 ? std::nan("") : 1.0 - (returns - values).var().item<double>() / var_y;
     log.Scalar("losses/explained_variance", explained_var, global_step);
   }
-  const double B = static_cast<double>(N) * T;
+  const double B = static_cast<double>(global_envs) * T;  // all ranks' steps
   const double sps = B / (rollout_time + update_time);
   log.Scalar("charts/SPS", sps, global_step);
   log.Scalar("time/step", static_cast<double>(global_step), global_step);
   log.Scalar("time/update_time", update_time, global_step);
+  if (dist_) {  // the gradients' allreduce, part of update_time: what communication costs
+    log.Scalar("time/allreduce_time", allreduce_time_, global_step);
+    allreduce_time_ = 0;
+  }
   log.Scalar("time/rollout_time", rollout_time, global_step);
   log.Scalar("time/rollout_fps", B / rollout_time, global_step);
   log.Scalar("time/total_rollout_time", total_rollout_, global_step);
@@ -300,13 +351,17 @@ void TrainSession::EndIteration(int64_t iteration, double rollout_time, double u
   log.Scalar("time/total_rollout+update_time", total_rollout_ + total_update_, global_step);
   std::ostringstream st;
   st << static_cast<int>(sps) << " SPS, " << status_;
-  bar_->Update((iteration - start_iteration + 1) * cfg.batch_size, st.str());
+  if (bar_) bar_->Update((iteration - start_iteration + 1) * cfg.batch_size * world_size, st.str());
   out_.iterations = iteration;
 }
 
 TrainOutcome TrainSession::Finish(const EvalAct& act) {
   Evaluate(cfg.num_iterations + 1, false, act);
-  bar_->Finish(status_);
+  if (bar_) bar_->Finish(status_);
+  if (dist_) {  // the ranks stepped the same optimizer on the same averaged gradients: the same weights
+    std::vector<torch::Tensor> state = model_->parameters();
+    dist_->RequireSame("weights after training", DistGroup::Fingerprint(state));
+  }
   out_.final_checkpoint = (fs::path(run_dir_) / "final_ckpt.pt").string();
   SaveCheckpointAs("final_ckpt.pt", cfg.num_iterations);
   log.Flush();

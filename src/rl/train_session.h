@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/progress.h"
+#include "rl/dist_group.h"
 #include "rl/env_batch.h"
 #include "rl/policy.h"
 #include "rl/ppo.h"
@@ -87,8 +88,20 @@ class TrainSession {
   void RequireFinite(int64_t iteration, double loss, double grad_norm, const LossScalars& terms) const;
 
   // Ctrl+C or SIGTERM (core/stop_signal.h) asks the run to stop: the loops check between rollout steps
-  // (abandoning the rollout) and after each update.
-  bool StopRequested() const;
+  // (abandoning the rollout; single-process runs only) and after each update (every rank alike: a stop on
+  // any rank stops all of them at the same iteration).
+  bool StopRequestedMidRollout() const;
+  bool StopRequested();
+
+  // Data-parallel runs (cfg.dist.world_size > 1); each is the identity in a single process.
+  // After backward(): every parameter's gradient becomes its mean over the ranks (one allreduce).
+  void AverageGradients(const std::vector<torch::Tensor>& params);
+  // A minibatch's advantages normalized with the mean and standard deviation of the same minibatch on
+  // every rank (the global statistics), as a single process with the concatenated minibatch would.
+  torch::Tensor NormalizeAdvantages(const torch::Tensor& adv);
+  // The mean of a per-rank statistic (approximate KL) over the ranks: every rank takes the same decision.
+  double MeanOverRanks(double value);
+  bool writes() const { return dist_ == nullptr || dist_->rank() == 0; }  // rank 0 writes the run folder
   // Winds the run down: the checkpoint of `iterations_done` iterations at env step `step`
   // (ckpt_<iterations_done + 1>.pt, written atomically) and the logs flushed; then throws Interrupted naming
   // the checkpoint and the command that resumes it.
@@ -112,12 +125,16 @@ class TrainSession {
   const torch::Device device;
   const int N, T, D, A, H, W;
   const bool rgb;
+  const int world_size;       // ranks in the job (1: a single process)
+  const int64_t global_envs;  // envs over all ranks: what one step of the loop adds to global_step
   int64_t start_iteration = 1;
   int64_t global_step = 0;
   RunLog log;
 
  private:
   std::vector<int64_t> RecordEpisodes(torch::Tensor& next_done);  // train/*; returns the done envs
+  std::unique_ptr<DistGroup> dist_;                               // data-parallel runs only
+  double allreduce_time_ = 0;  // this iteration's gradient allreduces, seconds
   void SaveCheckpointAs(const std::string& name, int64_t iterations_done);
   std::string run_dir_;
   std::string last_checkpoint_;  // the last one written (or resumed from)
