@@ -4,8 +4,10 @@
 #
 # Usage: bash bench/distill_rgb.sh [SEED] [STUDENT_STEPS]        (defaults: 1, 1_024_000)
 #   TEACHER=path.pt   skip the teacher stage and distil this state checkpoint
-#   TEACHER_STEPS     the teacher's budget (default 5_000_000); it stops at its first 16-episode eval with
-#                     success_once >= TEACHER_STOP (default 0.875) and that eval's checkpoint is the teacher
+#   TEACHER_STEPS     the teacher's budget (default 5_000_000). Every checkpoint whose 16-episode eval has
+#                     success_once >= TEACHER_STOP (default 0.875) is re-evaluated on 256 episodes; the first
+#                     at or above TEACHER_BAR (default 0.9) is the teacher and the run stops there (16-episode
+#                     evals are too noisy to pick a teacher: 0.94 and 1.0 re-evaluated at 0.85 and 0.86)
 #   DIR               the folder of the runs (default runs/distill-<seed>; refused if it holds these runs)
 #   BIN               the sim2real binary (default build/sim2real)
 #   STUDENT_FLAGS     extra flags for the student's train command (e.g. "--ppo.anneal-lr")
@@ -28,6 +30,7 @@ BIN=${BIN:-build/sim2real}
 DIR=${DIR:-runs/distill-$SEED}
 TEACHER_STEPS=${TEACHER_STEPS:-5_000_000}
 TEACHER_STOP=${TEACHER_STOP:-0.875}
+TEACHER_BAR=${TEACHER_BAR:-0.9}
 ENV_JSON=env_config.json
 mkdir -p "$DIR"
 
@@ -51,31 +54,38 @@ else
     --json > "$DIR/teacher.json" 2> "$DIR/teacher.log" &
   pid=$!
   teacher=""
+  checked=" "
   while kill -0 "$pid" 2>/dev/null; do
     sleep 20
-    # The first eval at or above the bar, once its checkpoint is written (ckpt_<k>.pt of the eval at step (k-1)*B).
-    found=$(python3 - "$DIR/teacher" "$TEACHER_STOP" <<'PY' || true
+    # Checkpoints of evals at or above TEACHER_STOP, once written (ckpt_<k>.pt of the eval at step (k-1)*B).
+    candidates=$(python3 - "$DIR/teacher" "$TEACHER_STOP" <<'PY' || true
 import csv, json, os, sys
 run, bar = sys.argv[1], float(sys.argv[2])
 try:
     rows = list(csv.DictReader(open(os.path.join(run, "metrics.csv"))))
-except OSError:
+    batch = json.load(open(os.path.join(run, "config.json")))["ppo"]["batch_size"]
+except (OSError, ValueError, KeyError):
     sys.exit(0)
 for r in rows:
     if r["tag"] == "eval/success_once" and float(r["value"]) >= bar:
-        batch = json.load(open(os.path.join(run, "config.json")))["ppo"]["batch_size"]
-        k = int(r["step"]) // batch + 1
-        path = os.path.join(run, f"ckpt_{k}.pt")
+        path = os.path.join(run, f"ckpt_{int(r['step']) // batch + 1}.pt")
         if os.path.exists(path):
-            print(path, r["step"])
-        break
+            print(path)
 PY
 )
-    if [[ -n "$found" ]]; then
-      sleep 5  # the checkpoint is renamed into place whole; let the run reach its next rollout
-      kill "$pid" 2>/dev/null || true
+    for c in $candidates; do
+      [[ "$checked" == *" $c "* ]] && continue
+      checked+="$c "
+      read -r s _ < <(reeval "$c")
+      echo "distill_rgb: teacher candidate $c: success_once $s on 256 episodes (bar $TEACHER_BAR)" >&2
+      if python3 -c "import sys; sys.exit(0 if float('$s') >= float('$TEACHER_BAR') else 1)"; then
+        teacher=$c
+        break
+      fi
+    done
+    if [[ -n "$teacher" ]]; then
+      kill "$pid" 2>/dev/null || true  # SIGTERM: the run saves and stops
       wait "$pid" 2>/dev/null || true
-      teacher=${found% *}
       break
     fi
   done
