@@ -15,11 +15,11 @@ struct RunResult {
   std::string out;  // stdout, plus stderr where merged
 };
 
-// Runs `[prefix] sim2real <args>` through the shell, at most 300 s, with stdin from /dev/null.
+// Runs `command` through the shell, at most 300 s, with stdin from /dev/null.
 // merge_stderr: 2>&1; otherwise stderr is dropped so stdout stays machine-readable.
-inline RunResult RunCli(const std::string& args, bool merge_stderr = true, const std::string& prefix = "") {
-  const std::string cmd = "timeout 300 " + prefix + " '" + std::string(S2R_BINARY) + "' " + args +
-                          (merge_stderr ? " 2>&1" : " 2>/dev/null") + " </dev/null";
+inline RunResult RunShell(const std::string& command, bool merge_stderr = true) {
+  const std::string cmd =
+      "timeout 300 " + command + (merge_stderr ? " 2>&1" : " 2>/dev/null") + " </dev/null";
   RunResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) {
@@ -32,6 +32,11 @@ inline RunResult RunCli(const std::string& args, bool merge_stderr = true, const
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// `[prefix] sim2real <args>`: the binary under test (S2R_BINARY) through RunShell.
+inline RunResult RunCli(const std::string& args, bool merge_stderr = true, const std::string& prefix = "") {
+  return RunShell(prefix + " '" + std::string(S2R_BINARY) + "' " + args, merge_stderr);
 }
 
 }  // namespace s2r::testing

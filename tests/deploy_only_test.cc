@@ -21,6 +21,7 @@ const std::string kFullBinary = kFullBuildDir + "/sim2real";
 
 #undef S2R_BINARY
 #define S2R_BINARY kFullBinary.c_str()
+#include "cli_run.h"
 #include "virtual_robot_process.h"
 
 namespace fs = std::filesystem;
@@ -28,22 +29,8 @@ using nlohmann::json;
 
 namespace {
 
-struct CmdResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr
-};
-
-CmdResult Shell(const std::string& cmd) {
-  CmdResult r;
-  FILE* pipe = popen(("timeout 300 " + cmd + " 2>&1 </dev/null").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t got;
-  while ((got = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), got);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using CmdResult = s2r::testing::RunResult;
+CmdResult Shell(const std::string& cmd) { return s2r::testing::RunShell(cmd); }
 CmdResult Deploy(const std::string& args) { return Shell("'" + kDeployBinary + "' " + args); }
 CmdResult Full(const std::string& args) { return Shell("'" + kFullBinary + "' " + args); }
 

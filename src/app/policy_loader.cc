@@ -54,11 +54,6 @@ namespace {
 }
 }  // namespace
 
-rl::CheckpointMeta ReadCheckpointMetaOf(const std::string& path, const std::string& flag) {
-  RequirePolicyFile(path, flag);
-  RefuseTorchCheckpoint(path, flag);
-}
-
 std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed, const std::string& flag) {
   RequirePolicyFile(path, flag);
   if (fs::path(path).extension() != ".onnx") RefuseTorchCheckpoint(path, flag);

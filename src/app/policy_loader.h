@@ -18,7 +18,7 @@ std::unique_ptr<rl::Policy> LoadAnyPolicy(const std::string& path, uint64_t seed
 // The same checks on the path alone, before anything is loaded.
 void RequirePolicyFile(const std::string& path, const std::string& flag = "--checkpoint");
 // The metadata of the .pt checkpoint `flag` names, with those checks; anything unreadable is a ConfigError
-// naming `flag` (exit 2).
+// naming `flag` (exit 2). Full build only (training and export read it).
 rl::CheckpointMeta ReadCheckpointMetaOf(const std::string& path, const std::string& flag = "--checkpoint");
 
 // Throws ConfigError naming `what` if the checkpoint was trained for another env, obs mode (unless empty)

@@ -7,8 +7,8 @@ ScriptedOnTwin::ScriptedOnTwin(const sim::GraspCubeConfig& cfg, uint64_t seed)
       controller_(twin_.model()) {}
 
 void ScriptedOnTwin::Act(const deploy::RealGraspCubeEnv& env, float* action) {
-  twin_.SetArm(env.qpos(), env.qvel());
-  twin_.set_target_qpos(env.target());
+  twin_.SetRobotJoints(env.qpos(), env.qvel());
+  twin_.set_target_qpos(env.target());  // the real controller's, which lag the measured joints
   twin_.PlaceObject(env.scene().cube_x, env.scene().cube_y, env.scene().cube_yaw);
   twin_.Refresh();
   controller_.Act(twin_, action);

@@ -329,21 +329,15 @@ void GraspCubeEnv::PlaceObject(double x, double y, double yaw) {
   cq[6] = std::sin(0.5 * yaw);
 }
 
-void GraspCubeEnv::SetRobotJoints(std::span<const double> qpos) {
+void GraspCubeEnv::SetRobotJoints(std::span<const double> qpos, std::span<const double> qvel) {
   S2R_CHECK(
       qpos.size() == static_cast<size_t>(so100::kNumJoints),
       "SetRobotJoints: " << qpos.size() << " positions for the arm's " << so100::kNumJoints << " joints");
+  S2R_CHECK(qvel.empty() || qvel.size() == qpos.size(),
+            "SetRobotJoints: " << qvel.size() << " velocities for " << qpos.size() << " positions");
   for (int j = 0; j < so100::kNumJoints; ++j) {
     data_->qpos[ids().qpos_adr[j]] = data_->ctrl[ids().actuator[j]] = target_[j] = qpos[j];
-    data_->qvel[ids().dof_adr[j]] = 0;
-  }
-}
-
-void GraspCubeEnv::SetArm(const std::array<double, so100::kNumJoints>& qpos,
-                          const std::array<double, so100::kNumJoints>& qvel) {
-  for (int j = 0; j < so100::kNumJoints; ++j) {
-    data_->qpos[ids().qpos_adr[j]] = qpos[j];
-    data_->qvel[ids().dof_adr[j]] = qvel[j];
+    data_->qvel[ids().dof_adr[j]] = qvel.empty() ? 0.0 : qvel[j];
   }
 }
 

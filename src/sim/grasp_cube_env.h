@@ -87,12 +87,9 @@ class GraspCubeEnv final : public MjEnv {
 
   // Recomputes kinematics and the task quantities from the current mjData (call after editing state).
   void Refresh() override;
-  // State edits (call Refresh() after): the arm at rest at qpos [6] rad with its targets there; the arm's
-  // joints ([6] rad, rad/s), e.g. a real arm's measured ones, targets untouched; the cube flat on the table
-  // at (x, y) m, yaw rad.
-  void SetRobotJoints(std::span<const double> qpos) override;
-  void SetArm(const std::array<double, so100::kNumJoints>& qpos,
-              const std::array<double, so100::kNumJoints>& qvel);
+  // State edits (call Refresh() after): the arm at qpos [6] rad (qvel [6] rad/s, empty: at rest) with its
+  // targets there; the cube flat on the table at (x, y) m, yaw rad.
+  void SetRobotJoints(std::span<const double> qpos, std::span<const double> qvel = {}) override;
   void PlaceObject(double x, double y, double yaw) override;
 
   const mjModel* model() const override { return model_.get(); }

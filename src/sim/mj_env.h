@@ -33,8 +33,9 @@ class MjEnv : public Env {
   virtual std::shared_ptr<const render::Greenscreen> MakeGreenscreen(int width, int height) const = 0;
 
   // State edits; call Refresh() after them.
-  // Resets the robot to a joint state: qpos [robot joints] rad, at rest, the controller's targets at qpos.
-  virtual void SetRobotJoints(std::span<const double> qpos) = 0;
+  // Resets the robot to a joint state: qpos [robot joints] rad, the controller's targets at qpos, joint
+  // velocities qvel [robot joints] rad/s (empty: at rest).
+  virtual void SetRobotJoints(std::span<const double> qpos, std::span<const double> qvel = {}) = 0;
   // Puts the task's object flat on the table at (x, y) m, turned by yaw rad about z.
   virtual void PlaceObject(double x, double y, double yaw) = 0;
   // Recomputes kinematics and the task quantities (observation, reward, success) from the current state.
