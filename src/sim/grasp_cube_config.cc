@@ -53,20 +53,16 @@ void GraspCubeConfig::Validate(const std::string& source) const {
           "a friction coefficient in (0, 5]");
   Require(r.cube_friction_std >= 0.0 && r.cube_friction_std <= 5.0, source, dr + "cube_friction_std",
           "a standard deviation in [0, 5]");
-  Require(max_episode_steps >= 1, source, "max_episode_steps", "a positive number of steps");
-  Require(sensor_width >= 8 && sensor_width <= 2048, source, "sensor_configs.width", "pixels in [8, 2048]");
-  Require(sensor_height >= 8 && sensor_height <= 2048, source, "sensor_configs.height",
-          "pixels in [8, 2048]");
+  ValidateCommon(source);
 }
 
-std::string_view ObsModeName(ObsMode m) { return m == ObsMode::kState ? "state" : "rgb"; }
+std::string GraspCubeConfig::control_mode_name() const { return std::string(ControlModeName(control_mode)); }
 
-ObsMode ParseObsMode(std::string_view name, std::string_view what) {
-  if (name == "state") return ObsMode::kState;
-  if (name == "rgb" || name == "rgb+segmentation") return ObsMode::kRgb;
-  throw ConfigError(std::string(what) + ": unknown observation mode '" + std::string(name) +
-                    "'; expected state or rgb");
+void GraspCubeConfig::SetControlMode(std::string_view name, std::string_view what) {
+  control_mode = ParseControlMode(name, what);
 }
+
+std::string GraspCubeConfig::reward_mode_name() const { return std::string(RewardModeName(reward_mode)); }
 
 std::string_view RewardModeName(RewardMode m) {
   switch (m) {

@@ -8,10 +8,10 @@
 #include "core/joint_controller.h"
 #include "core/so100_layout.h"
 #include "render/greenscreen.h"
+#include "sim/env_config.h"
 
 namespace s2r::sim {
 
-enum class ObsMode { kState, kRgb };  // state: 31 floats; rgb: 17-float state part (+ image)
 enum class RewardMode { kNormalizedDense, kDense, kSparse, kNone };
 
 struct CameraSettings {
@@ -39,7 +39,9 @@ struct GraspCubeRandomization {
   bool randomize_cube_color = true;
 };
 
-struct GraspCubeConfig {
+// The common fields (sim/env_config.h): obs_mode (state: 31 floats; rgb: the first 17 + the image),
+// sensor 128 x 128, 64-step episodes, robot_mjcf_path (empty: the built-in assets/so100.xml).
+struct GraspCubeConfig final : EnvConfig {
   CameraSettings base_camera_settings;
   std::string greenscreen_overlay_path;                                     // empty: no greenscreen
   render::OverlayMode rgb_overlay_mode = render::OverlayMode::kBackground;  // when a photo is given
@@ -47,19 +49,14 @@ struct GraspCubeConfig {
   double spawn_box_half_size = 0.1;                   // m
   bool domain_randomization = true;
   GraspCubeRandomization domain_randomization_config;
-  std::string robot_mjcf_path;  // empty: the built-in assets/so100.xml
   ControlMode control_mode = ControlMode::kJointTargetDeltaPos;
   RewardMode reward_mode = RewardMode::kNormalizedDense;
-  ObsMode obs_mode = ObsMode::kState;
-  int sensor_width = 128;   // px, the policy camera ("sensor_configs": {"width", "height"})
-  int sensor_height = 128;  // px
-  int max_episode_steps = 64;
-  // Not an env_config key: set by `train --algo distill`. The env also writes the state-mode observation
-  // (31 values) as its privileged observation, whatever obs_mode is.
-  bool privileged_state = false;
 
-  // Throws ConfigError naming the key (prefixed by `source`, e.g. the file) for values out of range.
-  void Validate(const std::string& source) const;
+  std::unique_ptr<EnvConfig> Clone() const override { return std::make_unique<GraspCubeConfig>(*this); }
+  void Validate(const std::string& source) const override;
+  std::string control_mode_name() const override;
+  void SetControlMode(std::string_view name, std::string_view what) override;
+  std::string reward_mode_name() const override;
   // The reset draw these settings describe (noise and spawn box), shared with the real arm.
   so100::ResetDistribution reset_distribution() const {
     return {domain_randomization_config.initial_qpos_noise_scale, spawn_box_pos, spawn_box_half_size};
@@ -75,8 +72,6 @@ inline constexpr int kControlFreq = 20;  // Hz, policy
 inline constexpr int kSubsteps = kSimFreq / kControlFreq;
 inline constexpr double kDefaultCubeHalfSize = 0.0125;  // m, the cube without randomization (2.5 cm)
 
-std::string_view ObsModeName(ObsMode m);
-ObsMode ParseObsMode(std::string_view name, std::string_view what);
 std::string_view RewardModeName(RewardMode m);
 RewardMode ParseRewardMode(std::string_view name, std::string_view what);
 
