@@ -142,7 +142,7 @@ class CameraToolsTest : public ::testing::Test {
 // The sim half of the overlay, computed here: the env config with DR off, the arm at rest, the camera at
 // `cam`, the CPU batch renderer at size x size.
 media::Image ExpectedSimRender(const std::string& config_path, const sim::CameraSettings& cam, int size) {
-  sim::GraspCubeConfig cfg = app::LoadEnvConfig(config_path);
+  sim::GraspCubeConfig cfg = app::LoadGraspCubeConfig(config_path);
   cfg.domain_randomization = false;
   cfg.greenscreen_overlay_path.clear();
   auto cfg_ptr = std::make_shared<const sim::GraspCubeConfig>(cfg);
@@ -203,7 +203,7 @@ TEST_F(CameraToolsTest, HeadlessOverlayIsHalfRealFrameHalfSimRender) {
   ASSERT_EQ(got.width, 512);
   ASSERT_EQ(got.height, 512);
 
-  const sim::CameraSettings file_cam = app::LoadEnvConfig(config_).base_camera_settings;
+  const sim::CameraSettings file_cam = app::LoadGraspCubeConfig(config_).base_camera_settings;
   const media::Image real = camera::PreprocessObservation(card, 512, 512);
   const media::Image sim = ExpectedSimRender(config_, file_cam, 512);
   ExpectOverlay(got, real, sim);
@@ -251,7 +251,7 @@ TEST_F(CameraToolsTest, KeysMoveTheCameraAndEnterWritesTheConfigWithABackup) {
   // Written as people write it: plain arrays on one line.
   EXPECT_THAT(ReadBytes(config_), HasSubstr("\"pos\": [0.67, 0.38, 0.28]"));
   // The config loader reads the new values.
-  const sim::GraspCubeConfig cfg = app::LoadEnvConfig(config_);
+  const sim::GraspCubeConfig cfg = app::LoadGraspCubeConfig(config_);
   for (int k = 0; k < 3; ++k) {
     EXPECT_NEAR(cfg.base_camera_settings.pos[k], want_pos[k], 1e-9) << k;
     EXPECT_NEAR(cfg.base_camera_settings.target[k], want_target[k], 1e-9) << k;
@@ -406,7 +406,7 @@ TEST(UpdateEnvConfigCameraTest, RefusesInvalidValuesAndMissingFilesWithoutWritin
   good.pos = {0.5, 0.25, 0.4};
   good.fov = 0.7;
   EXPECT_EQ(app::UpdateEnvConfigCamera(path, good), path + ".bak");
-  const sim::GraspCubeConfig cfg = app::LoadEnvConfig(path);
+  const sim::GraspCubeConfig cfg = app::LoadGraspCubeConfig(path);
   EXPECT_NEAR(cfg.spawn_box_half_size, 0.05, 1e-12);
   EXPECT_NEAR(cfg.base_camera_settings.pos[1], 0.25, 1e-12);
   EXPECT_NEAR(cfg.base_camera_settings.fov, 0.7, 1e-12);
@@ -428,7 +428,7 @@ TEST_F(CameraToolsTest, WindowUnderXvfbOpensAndEnterWrites) {
   EXPECT_EQ(j["ended_by"], "keys <enter>");
   EXPECT_EQ(ReadBytes(config_ + ".bak"), kEnvConfig);
   EXPECT_NE(ReadBytes(config_), kEnvConfig);  // rewritten (re-indented), same camera
-  const sim::GraspCubeConfig cfg = app::LoadEnvConfig(config_);
+  const sim::GraspCubeConfig cfg = app::LoadGraspCubeConfig(config_);
   EXPECT_NEAR(cfg.base_camera_settings.pos[0], 0.69, 1e-12);
   EXPECT_NEAR(cfg.base_camera_settings.fov, 0.8256, 1e-12);
   // The last overlay shown (saved without the text) is the blend.

@@ -52,7 +52,7 @@ void WriteFile(const fs::path& p, const std::string& text) {
   ASSERT_TRUE(out.good()) << "cannot write " << p;
 }
 
-sim::GraspCubeConfig Parse(const std::string& json) { return ParseEnvConfig(json, "test.json", ""); }
+sim::GraspCubeConfig Parse(const std::string& json) { return ParseGraspCubeConfig(json, "test.json", ""); }
 
 // Parses `json` and expects a ConfigError whose message holds every one of `parts`.
 void ExpectParseError(const std::string& json, std::initializer_list<std::string> parts) {
@@ -83,7 +83,7 @@ TEST(EnvConfigTest, EmptyObjectGivesDefaults) {
 }
 
 TEST(EnvConfigTest, RepoEnvConfigLoads) {
-  const sim::GraspCubeConfig cfg = LoadEnvConfig(kSourceDir + "/env_config.json");
+  const sim::GraspCubeConfig cfg = LoadGraspCubeConfig(kSourceDir + "/env_config.json");
   const auto& cam = cfg.base_camera_settings;
   EXPECT_DOUBLE_EQ(cam.pos[0], 0.69);
   EXPECT_DOUBLE_EQ(cam.pos[1], 0.37);
@@ -158,7 +158,7 @@ TEST(EnvConfigTest, RelativeGreenscreenPathResolvesAgainstJsonFolder) {
   fs::create_directories(dir.path());
   WriteFile(dir.path() / "overlay_for_config_test.png", "not really a png");
   WriteFile(dir.path() / "env.json", R"({"greenscreen_overlay_path": "overlay_for_config_test.png"})");
-  const sim::GraspCubeConfig cfg = LoadEnvConfig((dir.path() / "env.json").string());
+  const sim::GraspCubeConfig cfg = LoadGraspCubeConfig((dir.path() / "env.json").string());
   EXPECT_EQ(fs::path(cfg.greenscreen_overlay_path), dir.path() / "overlay_for_config_test.png");
   // An absolute path is kept as is.
   const std::string abs = (dir.path() / "overlay_for_config_test.png").string();
@@ -178,7 +178,7 @@ TEST(EnvConfigErrorTest, UnknownTopLevelKeyNamesKeyAndFile) {
   TempPath file(".json");
   WriteFile(file.path(), R"({"spawn_box_pos": [0.3, 0.05], "spawn_box_halfsize": 0.1})");
   try {
-    LoadEnvConfig(file.str());
+    LoadGraspCubeConfig(file.str());
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     const std::string msg = e.what();
@@ -241,7 +241,7 @@ TEST(EnvConfigErrorTest, MissingFilesNameKeyAndPath) {
 TEST(EnvConfigErrorTest, MissingConfigFileNamesFlagAndPath) {
   const std::string missing = (fs::temp_directory_path() / "s2r_no_such_env_config_3141.json").string();
   try {
-    LoadEnvConfig(missing);
+    LoadGraspCubeConfig(missing);
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_THAT(std::string(e.what()), HasSubstr("--env-kwargs-json-path"));
@@ -255,7 +255,7 @@ TEST(EnvConfigErrorTest, InvalidJson) {
   TempPath file(".json");
   WriteFile(file.path(), "{\"base_camera_settings\": {");
   try {
-    LoadEnvConfig(file.str());
+    LoadGraspCubeConfig(file.str());
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_THAT(std::string(e.what()), HasSubstr(file.str()));

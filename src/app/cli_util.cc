@@ -58,15 +58,23 @@ void AddEnvFlags(CLI::App* cmd, EnvFlags* f, bool with_obs_mode) {
   if (with_obs_mode) cmd->add_option("--obs-mode", f->obs_mode, "state or rgb")->capture_default_str();
 }
 
-sim::GraspCubeConfig BuildEnvConfig(const EnvFlags& f) {
-  sim::RequireRegisteredEnv(f.env_id, "--env-id");
-  sim::GraspCubeConfig cfg;
-  if (!f.env_kwargs_json_path.empty()) cfg = LoadEnvConfig(f.env_kwargs_json_path);
-  if (!f.robot_mjcf.empty()) cfg.robot_mjcf_path = f.robot_mjcf;
-  if (!f.control_mode.empty()) cfg.control_mode = ParseControlMode(f.control_mode, "--control-mode");
-  cfg.obs_mode = sim::ParseObsMode(f.obs_mode, "--obs-mode");
-  cfg.Validate(f.env_kwargs_json_path.empty() ? "built-in env settings" : f.env_kwargs_json_path);
+std::unique_ptr<sim::EnvConfig> BuildEnvConfig(const EnvFlags& f) {
+  std::unique_ptr<sim::EnvConfig> cfg = f.env_kwargs_json_path.empty()
+                                            ? sim::DefaultEnvConfig(f.env_id, "--env-id")
+                                            : LoadEnvConfigOf(f.env_id, f.env_kwargs_json_path);
+  if (!f.robot_mjcf.empty()) cfg->robot_mjcf_path = f.robot_mjcf;
+  if (!f.control_mode.empty()) cfg->SetControlMode(f.control_mode, "--control-mode");
+  cfg->obs_mode = sim::ParseObsMode(f.obs_mode, "--obs-mode");
+  cfg->Validate(f.env_kwargs_json_path.empty() ? "built-in env settings" : f.env_kwargs_json_path);
   return cfg;
+}
+
+sim::GraspCubeConfig BuildGraspCubeConfig(const EnvFlags& f, const std::string& command) {
+  if (f.env_id != sim::kGraspCubeId)
+    throw ConfigError("--env-id: `sim2real " + command + "` works with the SO-100's " + sim::kGraspCubeId +
+                      " only, not '" + f.env_id + "'");
+  const auto cfg = BuildEnvConfig(f);
+  return static_cast<const sim::GraspCubeConfig&>(*cfg);  // the type DefaultEnvConfig(kGraspCubeId) makes
 }
 
 namespace {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,11 @@ struct EnvFlags {
   std::string obs_mode = "state";
 };
 void AddEnvFlags(CLI::App* cmd, EnvFlags* flags, bool with_obs_mode);
-// Loads the JSON (if any) and applies the flag overrides.
-sim::GraspCubeConfig BuildEnvConfig(const EnvFlags& flags);
+// The env config of flags.env_id: its JSON (if any) over the task's defaults, then the flag overrides.
+std::unique_ptr<sim::EnvConfig> BuildEnvConfig(const EnvFlags& flags);
+// The same for the SO-100 tools (`command`: align-camera, eval --real, ...), which need SO100GraspCube-v1:
+// another --env-id is refused naming the command.
+sim::GraspCubeConfig BuildGraspCubeConfig(const EnvFlags& flags, const std::string& command);
 
 // One line for a command-line error, naming the command and the flag; an unknown flag gets the closest
 // known one ("did you mean --ppo.num-envs?").

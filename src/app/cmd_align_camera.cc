@@ -97,7 +97,7 @@ void DrawText(cv::Mat& bgr, const std::string& text, int row, double scale = 0.4
 
 int RunAlignCamera(const AlignFlags& f) {
   // Everything that can be checked is checked before the camera, the arm or a window is touched.
-  sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
+  sim::GraspCubeConfig cfg = BuildGraspCubeConfig(f.env, "align-camera");
   const sim::CameraSettings initial = cfg.base_camera_settings;
   cfg.domain_randomization = false;  // the camera exactly where the settings put it
   cfg.greenscreen_overlay_path.clear();

@@ -42,7 +42,8 @@ struct BenchRenderFlags {
 };
 
 void RunBenchRender(const BenchRenderFlags& f) {
-  const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
+  const auto cfg_ptr = BuildEnvConfig(f.env);
+  const sim::EnvConfig& cfg = *cfg_ptr;
   std::vector<double> batch, gl, gl_rgb;
   ProgressBar bar(f.rounds, "bench render", "rounds");
   for (int r = 0; r < f.rounds; ++r) {
@@ -79,13 +80,14 @@ void RunBenchRender(const BenchRenderFlags& f) {
 }
 
 void RunBenchEnv(const BenchEnvFlags& f) {
-  const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
+  const auto cfg_ptr = BuildEnvConfig(f.env);
+  const sim::EnvConfig& cfg = *cfg_ptr;
   std::vector<double> raw, one, many;
   const bool multi = f.threads > 1;
   ProgressBar bar(f.rounds * (multi ? 3 : 2), "bench env", "runs");
   int done = 0;
   for (int r = 0; r < f.rounds; ++r) {
-    raw.push_back(sim::BenchRawMujoco(cfg, f.num_envs, f.seconds, f.seed + r).steps_per_sec);
+    raw.push_back(sim::BenchRawMujoco(f.env.env_id, cfg, f.num_envs, f.seconds, f.seed + r).steps_per_sec);
     bar.Update(++done);
     one.push_back(sim::BenchEngine(f.env.env_id, cfg, f.num_envs, 1, f.seconds, f.seed + r).steps_per_sec);
     bar.Update(++done);
@@ -96,7 +98,7 @@ void RunBenchEnv(const BenchEnvFlags& f) {
     }
   }
   bar.Finish();
-  const double mem = sim::MemoryPerEnvBytes(cfg);
+  const double mem = sim::MemoryPerEnvBytes(f.env.env_id, cfg);
   const double raw_m = Median(raw), one_m = Median(one), many_m = multi ? Median(many) : one_m;
   nlohmann::json out = {{"env_id", f.env.env_id},
                         {"num_envs", f.num_envs},

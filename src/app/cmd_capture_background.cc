@@ -38,7 +38,7 @@ struct CaptureFlags {
 
 // Waits for a line on stdin; false if stdin is closed.
 void RunCaptureBackground(const CaptureFlags& f) {
-  const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
+  const sim::GraspCubeConfig cfg = BuildGraspCubeConfig(f.env, "capture-background");
   if (f.out.empty()) throw ConfigError("--out: give the PNG to write, e.g. --out greenscreen.png");
   RequirePngPath(f.out, "--out");
   const RobotConfig rc = LoadRealRobotConfig(f.real);

@@ -21,9 +21,9 @@ void AddEnvsCommand(CLI::App& app) {
       e["control_modes"] = info.control_modes;
       nlohmann::json modes = nlohmann::json::object();
       for (const auto& mode : info.obs_modes) {
-        sim::GraspCubeConfig cfg;
-        cfg.obs_mode = sim::ParseObsMode(mode, "obs mode");
-        const sim::EnvSpec spec = sim::MakeEnvSpec(info.id, cfg);
+        const std::unique_ptr<sim::EnvConfig> cfg = sim::DefaultEnvConfig(info.id);
+        cfg->obs_mode = sim::ParseObsMode(mode, "obs mode");
+        const sim::EnvSpec spec = sim::MakeEnvSpec(info.id, *cfg);
         nlohmann::json m;
         m["obs_shape"] = {spec.obs_dim};
         m["obs_dtype"] = "float32";

@@ -81,7 +81,7 @@ void AddEvalCommand(CLI::App& app) {
 #else
       if (opt.checkpoint.empty()) throw ConfigError("eval: --checkpoint is required (or --real --scripted)");
       if (opt.num_episodes < 1) throw ConfigError("--num-episodes: expected at least 1 in simulation");
-      PrintSimEval(RunSimEval(BuildEnvConfig(env), env.env_id, opt), json);
+      PrintSimEval(RunSimEval(*BuildEnvConfig(env), env.env_id, opt), json);
       return;
 #endif
     }

@@ -27,8 +27,8 @@ struct RecordResetsFlags {
 };
 
 void RunRecordResets(const RecordResetsFlags& f) {
-  const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
-  const auto env = sim::MakeEnv(f.env.env_id, cfg).factory(f.seed, 0);
+  const auto cfg = BuildEnvConfig(f.env);
+  const auto env = sim::MakeEnv(f.env.env_id, *cfg).factory(f.seed, 0);
   const render::BatchRenderer renderer(env->model(), f.size, f.size);
   const auto greenscreen = env->MakeGreenscreen(f.size, f.size);
   const std::string path =

@@ -30,8 +30,8 @@ std::string Sibling(const std::string& path, const std::string& suffix) {
 
 void RunRender(const RenderFlags& f) {
   RequirePngPath(f.out, "--out");
-  const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
-  const auto env = sim::MakeEnv(f.env.env_id, cfg).factory(f.seed, 0);
+  const auto cfg = BuildEnvConfig(f.env);
+  const auto env = sim::MakeEnv(f.env.env_id, *cfg).factory(f.seed, 0);
   const render::BatchRenderer renderer(env->model(), f.size, f.size);
   const auto greenscreen = env->MakeGreenscreen(f.size, f.size);
   std::vector<uint8_t> rgb(static_cast<size_t>(f.size) * f.size * 3),

@@ -39,7 +39,8 @@ void AddScriptedCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", f.json, "print one JSON object on stdout");
   cmd->callback([] {
-    const sim::GraspCubeConfig cfg = BuildEnvConfig(f.env);
+    const std::unique_ptr<sim::EnvConfig> cfg_ptr = BuildEnvConfig(f.env);
+    const sim::EnvConfig& cfg = *cfg_ptr;
     ProgressBar bar(f.num_episodes, "scripted", "ep");
     const sim::ScriptedStats s =
         sim::RunScriptedEpisodes(f.env.env_id, cfg, f.num_episodes, f.seed, f.num_envs, f.threads,
@@ -47,7 +48,7 @@ void AddScriptedCommand(CLI::App& app) {
     bar.Finish();
     if (f.json) {
       nlohmann::json out = {{"env_id", f.env.env_id},
-                            {"control_mode", std::string(ControlModeName(cfg.control_mode))},
+                            {"control_mode", cfg.control_mode_name()},
                             {"episodes", s.episodes},
                             {"seed", f.seed},
                             {"success_rate", s.success_rate},
@@ -59,12 +60,10 @@ void AddScriptedCommand(CLI::App& app) {
       return;
     }
     std::printf("%s scripted controller, %d episodes (seed %llu, %s)\n", f.env.env_id.c_str(), s.episodes,
-                static_cast<unsigned long long>(f.seed),
-                std::string(ControlModeName(cfg.control_mode)).c_str());
+                static_cast<unsigned long long>(f.seed), cfg.control_mode_name().c_str());
     std::printf("  success rate  %.3f\n", s.success_rate);
     if (s.grasp_rate) std::printf("  grasp rate    %.3f\n", *s.grasp_rate);
-    std::printf("  mean return   %.2f (%s reward)\n", s.mean_return,
-                std::string(sim::RewardModeName(cfg.reward_mode)).c_str());
+    std::printf("  mean return   %.2f (%s reward)\n", s.mean_return, cfg.reward_mode_name().c_str());
     std::printf("  mean step of success %.1f of %d\n", s.mean_success_step, cfg.max_episode_steps);
     if (s.diverged) std::printf("  diverged simulations reset: %lld\n", static_cast<long long>(s.diverged));
   });

@@ -193,8 +193,8 @@ void RequireNewRunFolder(const std::string& run_dir) {
   }
 }
 
-std::unique_ptr<VecEnvAdapter> MakeEnvs(const sim::GraspCubeConfig& cfg, const std::string& env_id,
-                                        int num_envs, int threads, uint64_t seed, bool partial_reset,
+std::unique_ptr<VecEnvAdapter> MakeEnvs(const sim::EnvConfig& cfg, const std::string& env_id, int num_envs,
+                                        int threads, uint64_t seed, bool partial_reset,
                                         std::optional<int> reconfiguration_freq) {
   sim::VecEnvConfig v;
   v.num_envs = num_envs;
@@ -280,7 +280,10 @@ void RunTrain(TrainFlags& f) {
                  c.ent_coef);
   if (!c.control_mode.empty()) f.env.control_mode = c.control_mode;
   c.control_mode = f.env.control_mode;  // recorded, so a resumed run drives the arm the same way
-  const sim::GraspCubeConfig env_cfg = BuildEnvConfig(f.env);
+  const std::unique_ptr<sim::EnvConfig> env_cfg = BuildEnvConfig(f.env);
+  // The training envs: a distillation student's also write the teacher's state beside the image.
+  const std::unique_ptr<sim::EnvConfig> train_cfg = env_cfg->Clone();
+  train_cfg->privileged_state = f.algo == "distill";
 
   if (f.dry_run) {  // the resolved configuration, without building envs or training
     nlohmann::json dry =
@@ -304,13 +307,14 @@ void RunTrain(TrainFlags& f) {
     e.num_episodes = c.num_eval_envs;
     e.seed = c.seed;
     e.record_dir = (fs::path(c.checkpoint).parent_path() / "test_videos").string();
-    PrintSimEval(RunSimEval(env_cfg, f.env.env_id, e), f.json);
+    PrintSimEval(RunSimEval(*env_cfg, f.env.env_id, e), f.json);
     return;
   }
 
   // Before the run folder: a run that cannot fit in memory is refused with the arithmetic.
-  RequireMemoryFits(EstimateTrainMemory(c, env_cfg, f.algo == "distill" ? f.distill.cfg.buffer_size : 0),
-                    AvailableMemoryBytes(), c);
+  RequireMemoryFits(
+      EstimateTrainMemory(c, f.env.env_id, *train_cfg, f.algo == "distill" ? f.distill.cfg.buffer_size : 0),
+      AvailableMemoryBytes(), c);
 
   std::string run_dir;
   if (resume) {
@@ -363,12 +367,10 @@ void RunTrain(TrainFlags& f) {
     WriteFileAtomic((fs::path(run_dir) / "config.json").string(), config.dump(2) + "\n");
   }
 
-  sim::GraspCubeConfig train_cfg = env_cfg;
-  train_cfg.privileged_state = f.algo == "distill";  // the teacher's 31-value state beside the image
   // Each rank's envs draw their own episodes (seed + rank); rank 0's are the single-process run's.
-  auto envs = MakeEnvs(train_cfg, f.env.env_id, c.num_envs, c.threads,
+  auto envs = MakeEnvs(*train_cfg, f.env.env_id, c.num_envs, c.threads,
                        c.seed + static_cast<uint64_t>(c.dist.rank), c.partial_reset, c.reconfiguration_freq);
-  auto eval_envs = MakeEnvs(env_cfg, f.env.env_id, c.num_eval_envs, c.threads, c.seed + 1'000'003,
+  auto eval_envs = MakeEnvs(*env_cfg, f.env.env_id, c.num_eval_envs, c.threads, c.seed + 1'000'003,
                             c.eval_partial_reset, c.eval_reconfiguration_freq);
   if (rank0) {
     const std::string ranks = c.dist.enabled() ? " over " + std::to_string(c.dist.world_size) + " ranks" : "";

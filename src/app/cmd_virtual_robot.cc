@@ -80,7 +80,7 @@ void RunVirtualRobot(const VirtualRobotFlags& f) {
   // The twin models the SO-100 (its MJCF and joint map); an so101 stands in with the same twin.
   deploy::TwinOptions topt;
   topt.env_config =
-      f.env_kwargs_json_path.empty() ? sim::GraspCubeConfig{} : LoadEnvConfig(f.env_kwargs_json_path);
+      f.env_kwargs_json_path.empty() ? sim::GraspCubeConfig{} : LoadGraspCubeConfig(f.env_kwargs_json_path);
   topt.joint_map = LoadRobotConfig(DefaultRobotConfigPath("so100")).joint_map;
   topt.seed = f.seed;
   auto twin = std::make_shared<deploy::TwinMotionModel>(topt);

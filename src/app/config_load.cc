@@ -12,6 +12,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/so100_layout.h"
+#include "sim/env_ids.h"
 
 #ifndef S2R_SOURCE_CONFIG_DIR
 #define S2R_SOURCE_CONFIG_DIR "configs"
@@ -179,23 +180,48 @@ std::string UpdateEnvConfigCamera(const std::string& path, const sim::CameraSett
   DumpReadable(root, 0, &text);
   text += "\n";
   // The result must still be a valid env config (this also checks the camera values).
-  ParseEnvConfig(text, path, fs::path(path).parent_path().string());
+  ParseGraspCubeConfig(text, path, fs::path(path).parent_path().string());
   const std::string backup = path + ".bak";
   WriteFileAtomic(backup, original);
   WriteFileAtomic(path, text);
   return backup;
 }
 
-sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::string& source,
-                                    const std::string& base_dir) {
-  const json root = ParseJson(json_text, source);
-  if (!root.is_object())
-    throw ConfigError(source + ": expected a JSON object of env settings at the top level");
-  sim::GraspCubeConfig cfg;
-  Reader r(root, source, "");
-  r.RejectUnknown({"base_camera_settings", "greenscreen_overlay_path", "spawn_box_pos", "spawn_box_half_size",
-                   "domain_randomization", "domain_randomization_config", "robot_mjcf_path", "robot_uids",
-                   "control_mode", "reward_mode", "rgb_overlay_mode", "sensor_configs"});
+namespace {
+
+// The keys every task's env_config has (sim::EnvConfig's fields).
+const std::set<std::string> kCommonKeys = {"robot_mjcf_path", "sensor_configs"};
+
+std::set<std::string> With(std::set<std::string> keys, const std::set<std::string>& more) {
+  keys.insert(more.begin(), more.end());
+  return keys;
+}
+
+void ParseCommonKeys(const Reader& r, const std::string& source, const std::string& base_dir,
+                     sim::EnvConfig* cfg) {
+  if (r.Has("sensor_configs")) {
+    Reader c = r.Child("sensor_configs");
+    c.RejectUnknown({"width", "height"});
+    for (const char* key : {"width", "height"}) {
+      if (!c.Has(key)) continue;
+      const json& v = c.At(key);
+      if (!v.is_number_integer()) c.Fail(key, "a whole number of pixels");
+      (std::string(key) == "width" ? cfg->sensor_width : cfg->sensor_height) = v.get<int>();
+    }
+  }
+  r.OptString("robot_mjcf_path", &cfg->robot_mjcf_path);
+  if (!cfg->robot_mjcf_path.empty())
+    cfg->robot_mjcf_path = ResolveFile("robot_mjcf_path", cfg->robot_mjcf_path, base_dir, source);
+}
+
+// SO100GraspCube-v1's keys (lerobot-sim2real's env_config.json).
+void ParseGraspCubeKeys(const Reader& r, const std::string& source, const std::string& base_dir,
+                        sim::GraspCubeConfig& cfg) {
+  r.RejectUnknown(
+      With(kCommonKeys, {"base_camera_settings", "greenscreen_overlay_path", "spawn_box_pos",
+                         "spawn_box_half_size", "domain_randomization", "domain_randomization_config",
+                         "robot_uids", "control_mode", "reward_mode", "rgb_overlay_mode"}));
+  ParseCommonKeys(r, source, base_dir, &cfg);
   if (r.Has("base_camera_settings")) {
     Reader c = r.Child("base_camera_settings");
     c.RejectUnknown({"pos", "target", "fov"});
@@ -213,22 +239,9 @@ sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::str
     cfg.rgb_overlay_mode = render::ParseOverlayMode(r.At("rgb_overlay_mode").get<std::string>(),
                                                     source + ": key 'rgb_overlay_mode'");
   }
-  if (r.Has("sensor_configs")) {
-    Reader c = r.Child("sensor_configs");
-    c.RejectUnknown({"width", "height"});
-    for (const char* key : {"width", "height"}) {
-      if (!c.Has(key)) continue;
-      const json& v = c.At(key);
-      if (!v.is_number_integer()) c.Fail(key, "a whole number of pixels");
-      (std::string(key) == "width" ? cfg.sensor_width : cfg.sensor_height) = v.get<int>();
-    }
-  }
   r.Array("spawn_box_pos", &cfg.spawn_box_pos, " (m)");
   r.Number("spawn_box_half_size", &cfg.spawn_box_half_size);
   r.Bool("domain_randomization", &cfg.domain_randomization);
-  r.OptString("robot_mjcf_path", &cfg.robot_mjcf_path);
-  if (!cfg.robot_mjcf_path.empty())
-    cfg.robot_mjcf_path = ResolveFile("robot_mjcf_path", cfg.robot_mjcf_path, base_dir, source);
   if (r.Has("robot_uids")) {
     if (!r.At("robot_uids").is_string() || r.At("robot_uids").get<std::string>() != "so100")
       r.Fail("robot_uids", "\"so100\" (the only robot of SO100GraspCube-v1)");
@@ -275,13 +288,48 @@ sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::str
     d.Array("cube_friction_bounds", &dr.cube_friction_bounds, "");
     d.Bool("randomize_cube_color", &dr.randomize_cube_color);
   }
+}
+
+json ParseRoot(const std::string& json_text, const std::string& source) {
+  json root = ParseJson(json_text, source);
+  if (!root.is_object())
+    throw ConfigError(source + ": expected a JSON object of env settings at the top level");
+  return root;
+}
+
+}  // namespace
+
+std::unique_ptr<sim::EnvConfig> ParseEnvConfigOf(const std::string& env_id, const std::string& json_text,
+                                                 const std::string& source, const std::string& base_dir) {
+  std::unique_ptr<sim::EnvConfig> cfg = sim::DefaultEnvConfig(env_id);
+  const json root = ParseRoot(json_text, source);
+  const Reader r(root, source, "");
+  if (auto* grasp = dynamic_cast<sim::GraspCubeConfig*>(cfg.get())) {
+    ParseGraspCubeKeys(r, source, base_dir, *grasp);
+  } else {
+    S2R_CHECK(false, "env '" << env_id << "' has a config type config_load.cc cannot parse");
+  }
+  cfg->Validate(source);
+  return cfg;
+}
+
+std::unique_ptr<sim::EnvConfig> LoadEnvConfigOf(const std::string& env_id, const std::string& path) {
+  const std::string text = ReadText(path, "--env-kwargs-json-path");
+  return ParseEnvConfigOf(env_id, text, path, fs::path(path).parent_path().string());
+}
+
+sim::GraspCubeConfig ParseGraspCubeConfig(const std::string& json_text, const std::string& source,
+                                          const std::string& base_dir) {
+  const json root = ParseRoot(json_text, source);
+  sim::GraspCubeConfig cfg;
+  ParseGraspCubeKeys(Reader(root, source, ""), source, base_dir, cfg);
   cfg.Validate(source);
   return cfg;
 }
 
-sim::GraspCubeConfig LoadEnvConfig(const std::string& path) {
+sim::GraspCubeConfig LoadGraspCubeConfig(const std::string& path) {
   const std::string text = ReadText(path, "--env-kwargs-json-path");
-  return ParseEnvConfig(text, path, fs::path(path).parent_path().string());
+  return ParseGraspCubeConfig(text, path, fs::path(path).parent_path().string());
 }
 
 std::string DefaultRobotConfigPath(const std::string& robot) {

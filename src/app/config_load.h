@@ -1,26 +1,33 @@
 // The one place where JSON files become typed, validated config structs.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "core/joint_map.h"
+#include "sim/env_config.h"
 #include "sim/grasp_cube_config.h"
 
 namespace s2r::app {
 
-// Reads an env_config.json (lerobot-sim2real's keys) over the built-in defaults. Unknown keys, wrong
-// types, out-of-range values and missing files are ConfigErrors naming the file, the key and what
-// was expected. Relative file paths inside are resolved against the JSON file's folder.
-sim::GraspCubeConfig LoadEnvConfig(const std::string& path);
+// Reads env `env_id`'s env_config.json over its built-in defaults (sim::DefaultEnvConfig): the task's own
+// keys (SO100GraspCube-v1: lerobot-sim2real's) and the common ones (sensor_configs, robot_mjcf_path).
+// Unknown keys, wrong types, out-of-range values and missing files are ConfigErrors naming the file, the key
+// and what was expected. Relative file paths inside are resolved against the JSON file's folder.
+std::unique_ptr<sim::EnvConfig> LoadEnvConfigOf(const std::string& env_id, const std::string& path);
 // Same, from JSON text; `source` names it in messages and `base_dir` resolves relative paths.
-sim::GraspCubeConfig ParseEnvConfig(const std::string& json_text, const std::string& source,
-                                    const std::string& base_dir);
+std::unique_ptr<sim::EnvConfig> ParseEnvConfigOf(const std::string& env_id, const std::string& json_text,
+                                                 const std::string& source, const std::string& base_dir);
+// The SO-100 tools' (real arm, camera alignment) typed forms for SO100GraspCube-v1's env_config.
+sim::GraspCubeConfig LoadGraspCubeConfig(const std::string& path);
+sim::GraspCubeConfig ParseGraspCubeConfig(const std::string& json_text, const std::string& source,
+                                          const std::string& base_dir);
 
 // Writes `camera` as "base_camera_settings": {pos, target, fov} into the env config at `path` (what
 // `sim2real align-camera` saves), keeping every other key of the file and the order of its keys; the file
 // is re-indented (2 spaces, arrays of plain values on one line). The previous bytes are kept in `path`.bak
-// (replacing an older backup). The new text is checked with ParseEnvConfig before anything is written, and
-// both files are written atomically (a temporary file in the same folder, flushed to disk, then renamed).
+// (replacing an older backup). The new text is checked with ParseGraspCubeConfig before anything is written,
+// and both files are written atomically (a temporary file in the same folder, flushed to disk, then renamed).
 // Returns the backup's path. Throws ConfigError naming the file if it is missing, not valid JSON, not an env
 // config, or the camera values are out of range; IoError naming the file if it cannot be written.
 std::string UpdateEnvConfigCamera(const std::string& path, const sim::CameraSettings& camera);

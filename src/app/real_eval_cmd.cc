@@ -35,7 +35,7 @@ int RunRealEvalCommand(const EnvFlags& env_flags, const RealEvalFlags& f) {
   const RobotConfig rc = LoadRealRobotConfig(f.side);
 
   // The task: the env config with the policy's obs mode and sensor size, no domain randomization.
-  sim::GraspCubeConfig cfg = BuildEnvConfig(env_flags);
+  sim::GraspCubeConfig cfg = BuildGraspCubeConfig(env_flags, "eval --real");
   std::unique_ptr<rl::Policy> policy;
   cfg.obs_mode = sim::ObsMode::kRgb;
   if (policy = f.scripted ? nullptr : LoadAnyPolicy(f.checkpoint, f.seed); policy) {

@@ -17,9 +17,10 @@ using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 }  // namespace
 
-RenderBenchResult BenchRender(const std::string& env_id, const sim::GraspCubeConfig& cfg_in, int num_envs,
+RenderBenchResult BenchRender(const std::string& env_id, const sim::EnvConfig& cfg_in, int num_envs,
                               int threads, int resolution, double seconds, uint64_t seed) {
-  sim::GraspCubeConfig cfg = cfg_in;
+  const std::unique_ptr<sim::EnvConfig> cfg_copy = cfg_in.Clone();
+  sim::EnvConfig& cfg = *cfg_copy;
   cfg.obs_mode = sim::ObsMode::kState;
   sim::VecEnvConfig vcfg;
   vcfg.num_envs = num_envs;

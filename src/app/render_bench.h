@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/grasp_cube_config.h"
+#include "sim/env_config.h"
 
 namespace s2r::app {
 
@@ -17,7 +17,7 @@ struct RenderBenchResult {
 
 // Builds `num_envs` envs of `env_id`, moves them to varied mid-episode states with random actions, then
 // renders every env's camera at resolution x resolution with each renderer for about `seconds` each.
-RenderBenchResult BenchRender(const std::string& env_id, const sim::GraspCubeConfig& cfg, int num_envs,
-                              int threads, int resolution, double seconds, uint64_t seed);
+RenderBenchResult BenchRender(const std::string& env_id, const sim::EnvConfig& cfg, int num_envs, int threads,
+                              int resolution, double seconds, uint64_t seed);
 
 }  // namespace s2r::app

@@ -20,7 +20,10 @@ namespace fs = std::filesystem;
 
 namespace s2r::app {
 
-SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt) {
+SimEvalResult RunSimEval(const sim::EnvConfig& env_cfg_in, const std::string& env_id,
+                         const SimEvalOptions& opt) {
+  const std::unique_ptr<sim::EnvConfig> cfg_copy = env_cfg_in.Clone();
+  sim::EnvConfig& env_cfg = *cfg_copy;
   SimEvalResult r;
   auto policy = LoadAnyPolicy(opt.checkpoint, opt.seed);
   r.meta = policy->meta();

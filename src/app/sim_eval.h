@@ -6,7 +6,7 @@
 #include "app/policy_loader.h"  // RequireCompatible, RequireCanSample
 #include "rl/evaluate.h"
 #include "rl/policy.h"
-#include "sim/grasp_cube_config.h"
+#include "sim/env_config.h"
 
 namespace s2r::app {
 
@@ -27,7 +27,8 @@ struct SimEvalResult {
   std::string video;
 };
 
-SimEvalResult RunSimEval(sim::GraspCubeConfig env_cfg, const std::string& env_id, const SimEvalOptions& opt);
+SimEvalResult RunSimEval(const sim::EnvConfig& env_cfg_in, const std::string& env_id,
+                         const SimEvalOptions& opt);
 void PrintSimEval(const SimEvalResult& r, bool json);
 
 }  // namespace s2r::app

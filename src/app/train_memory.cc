@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "sim/env_bench.h"
+#include "sim/env_registry.h"
 
 namespace s2r::app {
 
@@ -18,18 +19,19 @@ std::string GiB(double bytes) {
 }
 }  // namespace
 
-TrainMemory EstimateTrainMemory(const rl::PpoConfig& c, const sim::GraspCubeConfig& env_cfg,
-                                int distill_buffer) {
-  const bool rgb = env_cfg.obs_mode == sim::ObsMode::kRgb;
-  const double image = rgb ? 3.0 * env_cfg.sensor_width * env_cfg.sensor_height : 0.0;  // uint8 [H, W, 3]
-  const double obs = 4.0 * (rgb ? 17 : 31);                                             // float32
+TrainMemory EstimateTrainMemory(const rl::PpoConfig& c, const std::string& env_id,
+                                const sim::EnvConfig& env_cfg, int distill_buffer) {
+  const sim::EnvSpec spec = sim::MakeEnvSpec(env_id, env_cfg);
+  const double image = 3.0 * spec.image_width * spec.image_height;  // uint8 [H, W, 3] (0 without a camera)
+  // float32: the observation and the privileged one (a distillation teacher's state) beside it
+  const double obs = 4.0 * (spec.obs_dim + static_cast<double>(spec.privileged_obs_names.size()));
   // Each env: the simulation, its batch slots, and its image in the batch buffer and the render target.
-  const double per_env = sim::MemoryPerEnvBytes(env_cfg) + 2 * image;
+  const double per_env = sim::MemoryPerEnvBytes(env_id, env_cfg) + 2 * image;
   TrainMemory m;
   m.env_bytes = per_env * (static_cast<double>(c.num_envs) + c.num_eval_envs);
-  // Per stored step: observation, image, action and log-prob or label (6 + 1 floats), value, reward, done,
-  // advantage and return (5 floats).
-  const double per_step = obs + image + 4.0 * (6 + 1 + 5);
+  // Per stored step: observation(s), image, action and log-prob or label (action_dim + 1 floats), value,
+  // reward, done, advantage and return (5 floats).
+  const double per_step = obs + image + 4.0 * (spec.action_dim + 1 + 5);
   const double steps = static_cast<double>(c.num_envs) * c.num_steps;
   m.rollout_bytes = per_step * steps * std::max(1, distill_buffer);  // distillation: its replay only
   return m;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "rl/ppo.h"
-#include "sim/grasp_cube_config.h"
+#include "sim/env_config.h"
 
 namespace s2r::app {
 
@@ -18,8 +18,8 @@ struct TrainMemory {
 
 // A lower bound of the run's memory (networks, optimizer and minibatch copies come on top).
 // distill_buffer: labelled batches distillation keeps (0 for PPO/FPO: one rollout).
-TrainMemory EstimateTrainMemory(const rl::PpoConfig& c, const sim::GraspCubeConfig& env_cfg,
-                                int distill_buffer);
+TrainMemory EstimateTrainMemory(const rl::PpoConfig& c, const std::string& env_id,
+                                const sim::EnvConfig& env_cfg, int distill_buffer);
 
 // MemAvailable of /proc/meminfo in bytes; < 0 where it cannot be read.
 double AvailableMemoryBytes();

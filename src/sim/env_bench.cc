@@ -1,12 +1,12 @@
 #include "sim/env_bench.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <vector>
 
 #include "core/rng.h"
-#include "core/so100_layout.h"
 #include "sim/env_registry.h"
-#include "sim/grasp_cube_env.h"
 
 namespace s2r::sim {
 
@@ -22,7 +22,7 @@ void FillActions(Rng& rng, std::vector<float>& a) {
 
 }  // namespace
 
-EnvBenchResult BenchEngine(const std::string& env_id, const GraspCubeConfig& cfg, int num_envs, int threads,
+EnvBenchResult BenchEngine(const std::string& env_id, const EnvConfig& cfg, int num_envs, int threads,
                            double seconds, uint64_t seed) {
   VecEnvConfig vcfg;
   vcfg.num_envs = num_envs;
@@ -45,36 +45,37 @@ EnvBenchResult BenchEngine(const std::string& env_id, const GraspCubeConfig& cfg
   return r;
 }
 
-EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double seconds, uint64_t seed) {
-  auto scene = LoadGraspCubeScene(cfg);
-  const mjModel* m = scene->model.get();
-  const GraspCubeIds& id = scene->ids;
+EnvBenchResult BenchRawMujoco(const std::string& env_id, const EnvConfig& cfg, int num_envs, double seconds,
+                              uint64_t seed) {
+  EnvMaker maker = MakeEnv(env_id, cfg);
+  const auto env = maker.factory(seed, 0);  // its reset state is every raw env's start
+  const mjModel* m = env->model();
+  const int substeps =
+      std::max(1, static_cast<int>(std::lround(1.0 / (maker.spec.control_freq * m->opt.timestep))));
+  std::vector<double> step(static_cast<size_t>(m->nu), 1.0);  // per control step, the ctrl's walk
+  for (int k = 0; k < m->nu; ++k)
+    if (m->actuator_ctrllimited[k])
+      step[static_cast<size_t>(k)] = (m->actuator_ctrlrange[2 * k + 1] - m->actuator_ctrlrange[2 * k]) / 40.0;
   std::vector<MjDataPtr> data;
   for (int i = 0; i < num_envs; ++i) data.push_back(MakeData(m));
-  auto reset = [&](mjData* d) {
-    mj_resetData(m, d);
-    for (int j = 0; j < so100::kNumJoints; ++j)
-      d->qpos[id.qpos_adr[j]] = d->ctrl[id.actuator[j]] = so100::kRestQpos[j];
-    d->qpos[id.cube_qpos_adr + 0] = cfg.spawn_box_pos[0];
-    d->qpos[id.cube_qpos_adr + 1] = cfg.spawn_box_pos[1];
-    d->qpos[id.cube_qpos_adr + 2] = kDefaultCubeHalfSize;
-  };
+  auto reset = [&](mjData* d) { mj_copyData(d, m, env->data()); };
   for (auto& d : data) reset(d.get());
   Rng rng(seed);
-  std::vector<float> actions(static_cast<size_t>(num_envs * so100::kNumJoints));
+  std::vector<float> actions(static_cast<size_t>(num_envs * m->nu));
   EnvBenchResult r;
   const auto t0 = Clock::now();
   do {  // whole episodes, as BenchEngine
-    for (int k = 0; k < cfg.max_episode_steps; ++k) {
+    for (int k = 0; k < maker.spec.max_episode_steps; ++k) {
       FillActions(rng, actions);
       for (int i = 0; i < num_envs; ++i) {
         mjData* d = data[static_cast<size_t>(i)].get();
-        for (int j = 0; j < so100::kNumJoints; ++j) {
-          const double step =
-              j < so100::kNumArmJoints ? so100::kArmDeltaPerStep : so100::kGripperDeltaPerStep;
-          d->ctrl[id.actuator[j]] += step * actions[static_cast<size_t>(i * so100::kNumJoints + j)];
+        for (int j = 0; j < m->nu; ++j) {
+          double& c = d->ctrl[j];
+          c += step[static_cast<size_t>(j)] * actions[static_cast<size_t>(i * m->nu + j)];
+          if (m->actuator_ctrllimited[j])
+            c = std::clamp(c, m->actuator_ctrlrange[2 * j], m->actuator_ctrlrange[2 * j + 1]);
         }
-        for (int s = 0; s < kSubsteps; ++s) mj_step(m, d);
+        for (int s = 0; s < substeps; ++s) mj_step(m, d);
       }
       r.steps += num_envs;
     }
@@ -85,19 +86,20 @@ EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double s
   return r;
 }
 
-double MemoryPerEnvBytes(const GraspCubeConfig& cfg) {
-  EnvMaker maker = MakeGraspCube(cfg);
+double MemoryPerEnvBytes(const std::string& env_id, const EnvConfig& cfg) {
+  EnvMaker maker = MakeEnv(env_id, cfg);
   const auto env = maker.factory(0, 0);
   const mjModel* m = env->model();
   const mjData* d = env->data();
   // Each env owns a model copy and its mjData (arena and stack); the engine adds its batch slots:
-  // obs and final_obs, info and final_info, reward (float32) and 4 flags, elapsed steps, a counter.
+  // obs and final_obs, info and final_info, reward (float32) and 4 flags, elapsed steps, a counter; the
+  // task's own state is small beside them (not counted).
   const double sim =
       static_cast<double>(sizeof(mjModel) + static_cast<size_t>(m->nbuffer) + sizeof(mjData) +
                           static_cast<size_t>(d->nbuffer) + sizeof(mjtNum) * static_cast<size_t>(d->nstack));
   const double slots =
       4.0 * (2 * maker.spec.obs_dim + 2 * static_cast<double>(maker.spec.info_names.size()) + 1) + 4 + 4 + 8;
-  return sim + slots + sizeof(GraspCubeEnv);
+  return sim + slots;
 }
 
 }  // namespace s2r::sim

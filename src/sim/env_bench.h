@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/grasp_cube_config.h"
+#include "sim/env_config.h"
 
 namespace s2r::sim {
 
@@ -20,15 +20,18 @@ struct EnvBenchResult {
 
 // The engine: VecEnv of env `env_id` with `threads` workers, uniform random actions in [-1, 1], cfg's
 // observation mode (rgb mode renders every env's camera after every step).
-EnvBenchResult BenchEngine(const std::string& env_id, const GraspCubeConfig& cfg, int num_envs, int threads,
+EnvBenchResult BenchEngine(const std::string& env_id, const EnvConfig& cfg, int num_envs, int threads,
                            double seconds, uint64_t seed);
 
-// The baseline: the same compiled model, N mjData, a plain single-threaded loop of kSubsteps mj_step
-// per env step with the same random joint-target deltas, reset every episode; no engine.
-EnvBenchResult BenchRawMujoco(const GraspCubeConfig& cfg, int num_envs, double seconds, uint64_t seed);
+// The baseline: the env's compiled model, N mjData copied from its reset state, a plain single-threaded loop
+// of the env's physics steps per control step (1 / (control_freq * timestep)) with every actuator's control
+// walking randomly by up to 1/40 of its range per control step (the SO-100's arm: 0.05 rad of its ~4 rad),
+// reset every episode; no engine, no task logic.
+EnvBenchResult BenchRawMujoco(const std::string& env_id, const EnvConfig& cfg, int num_envs, double seconds,
+                              uint64_t seed);
 
 // Memory one env of the batch allocates, bytes: its model copy, mjData arena and stack, and its
 // slots in the engine's batch buffers.
-double MemoryPerEnvBytes(const GraspCubeConfig& cfg);
+double MemoryPerEnvBytes(const std::string& env_id, const EnvConfig& cfg);
 
 }  // namespace s2r::sim

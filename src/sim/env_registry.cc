@@ -14,10 +14,29 @@ namespace {
 // What the registry builds for one env id.
 struct Task {
   const char* id;
-  EnvSpec (*spec)(const GraspCubeConfig& cfg);
-  EnvMaker (*make)(const GraspCubeConfig& cfg);
+  EnvSpec (*spec)(const EnvConfig& cfg);
+  EnvMaker (*make)(const EnvConfig& cfg);
   std::unique_ptr<ScriptedController> (*scripted)(const MjEnv& env);
 };
+
+// A task's own config type from the generic one it was given (the registry is the one place that knows
+// which type each id takes); another task's config is a ConfigError, not undefined behaviour.
+template <typename Config>
+const Config& TaskConfig(const EnvConfig& cfg, const char* env_id) {
+  const auto* c = dynamic_cast<const Config*>(&cfg);
+  if (c == nullptr)
+    throw ConfigError(std::string("env '") + env_id +
+                      "' was given another task's env config; build it from DefaultEnvConfig(\"" + env_id +
+                      "\")");
+  return *c;
+}
+
+EnvSpec GraspCubeSpecOf(const EnvConfig& cfg) {
+  return GraspCubeSpec(TaskConfig<GraspCubeConfig>(cfg, kGraspCubeId));
+}
+EnvMaker MakeGraspCubeOf(const EnvConfig& cfg) {
+  return MakeGraspCube(TaskConfig<GraspCubeConfig>(cfg, kGraspCubeId));
+}
 
 std::unique_ptr<ScriptedController> MakeScriptedGrasp(const MjEnv& env) {
   return std::make_unique<ScriptedGrasp>(env.model());
@@ -25,7 +44,7 @@ std::unique_ptr<ScriptedController> MakeScriptedGrasp(const MjEnv& env) {
 
 const Task& TaskOf(const std::string& env_id) {
   static const std::array<Task, 1> tasks = {
-      {{kGraspCubeId, GraspCubeSpec, MakeGraspCube, MakeScriptedGrasp}}};
+      {{kGraspCubeId, GraspCubeSpecOf, MakeGraspCubeOf, MakeScriptedGrasp}}};
   RequireRegisteredEnv(env_id, "--env-id");
   const auto it = std::find_if(tasks.begin(), tasks.end(), [&](const Task& t) { return env_id == t.id; });
   S2R_CHECK(it != tasks.end(), "env '" << env_id << "' is registered (env_ids.cc) but has no Task here");
@@ -46,13 +65,11 @@ EnvMaker MakeGraspCube(const GraspCubeConfig& cfg) {
   return maker;
 }
 
-EnvMaker MakeEnv(const std::string& env_id, const GraspCubeConfig& cfg) { return TaskOf(env_id).make(cfg); }
+EnvMaker MakeEnv(const std::string& env_id, const EnvConfig& cfg) { return TaskOf(env_id).make(cfg); }
 
-EnvSpec MakeEnvSpec(const std::string& env_id, const GraspCubeConfig& cfg) {
-  return TaskOf(env_id).spec(cfg);
-}
+EnvSpec MakeEnvSpec(const std::string& env_id, const EnvConfig& cfg) { return TaskOf(env_id).spec(cfg); }
 
-std::unique_ptr<VecEnv> MakeVecEnv(const std::string& env_id, const GraspCubeConfig& cfg,
+std::unique_ptr<VecEnv> MakeVecEnv(const std::string& env_id, const EnvConfig& cfg,
                                    const VecEnvConfig& vcfg) {
   EnvMaker maker = MakeEnv(env_id, cfg);
   return std::make_unique<VecEnv>(maker.spec, maker.factory, vcfg);

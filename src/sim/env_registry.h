@@ -20,13 +20,13 @@ struct EnvMaker {
   EnvFactory factory;
 };
 
-// The spec and a factory of env `env_id` with `cfg` (validated here).
-EnvMaker MakeEnv(const std::string& env_id, const GraspCubeConfig& cfg);
+// The spec and a factory of env `env_id` with `cfg` (validated here). cfg must be the env's own config type
+// (what DefaultEnvConfig(env_id) returns, then edited); another task's config is refused with a ConfigError.
+EnvMaker MakeEnv(const std::string& env_id, const EnvConfig& cfg);
 // The spec alone, without compiling the scene.
-EnvSpec MakeEnvSpec(const std::string& env_id, const GraspCubeConfig& cfg);
+EnvSpec MakeEnvSpec(const std::string& env_id, const EnvConfig& cfg);
 
-std::unique_ptr<VecEnv> MakeVecEnv(const std::string& env_id, const GraspCubeConfig& cfg,
-                                   const VecEnvConfig& vcfg);
+std::unique_ptr<VecEnv> MakeVecEnv(const std::string& env_id, const EnvConfig& cfg, const VecEnvConfig& vcfg);
 
 // The scripted controller of env `env_id` for `env` (one of its envs).
 std::unique_ptr<ScriptedController> MakeScripted(const std::string& env_id, const MjEnv& env);

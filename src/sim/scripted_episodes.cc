@@ -8,7 +8,7 @@
 
 namespace s2r::sim {
 
-ScriptedStats RunScriptedEpisodes(const std::string& env_id, const GraspCubeConfig& cfg, int episodes,
+ScriptedStats RunScriptedEpisodes(const std::string& env_id, const EnvConfig& cfg, int episodes,
                                   uint64_t seed, int num_envs, int threads,
                                   const std::function<void(int)>& on_episode) {
   num_envs = std::max(1, std::min(num_envs, episodes));

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "sim/grasp_cube_config.h"
+#include "sim/env_config.h"
 
 namespace s2r::sim {
 
@@ -24,7 +24,7 @@ struct ScriptedStats {
 // Runs `episodes` episodes of env `env_id`'s scripted controller on a batch of `num_envs` envs (env i plays
 // episodes i, i + N, ..., so the result depends only on the seed and num_envs). `on_episode(done)` reports
 // progress. Throws ConfigError naming --env-id for an unregistered id.
-ScriptedStats RunScriptedEpisodes(const std::string& env_id, const GraspCubeConfig& cfg, int episodes,
+ScriptedStats RunScriptedEpisodes(const std::string& env_id, const EnvConfig& cfg, int episodes,
                                   uint64_t seed, int num_envs, int threads,
                                   const std::function<void(int)>& on_episode = {});
 
