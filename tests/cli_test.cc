@@ -202,6 +202,38 @@ TEST(CliTest, EnvsJsonDescribesGraspCube) {
             json::array({"pd_joint_target_delta_pos", "pd_joint_delta_pos", "pd_joint_pos"}));
 }
 
+TEST(CliTest, EnvsJsonDescribesTheJetbotTasks) {
+  const RunResult r = RunCli("envs --json", false);
+  ASSERT_EQ(r.exit_code, 0);
+  int found = 0;
+  for (const auto& e : ParseJsonLine(r.out)) {
+    const std::string id = e.value("id", "");
+    if (id != "Isaac-Jetbot-Direct-v0" && id != "JetbotGoal-v0") continue;
+    ++found;
+    EXPECT_EQ(e["action_shape"], json::array({2})) << id;
+    EXPECT_EQ(e["control_modes"], json::array({"motor_duty"})) << id;
+    EXPECT_EQ(e["max_episode_steps"], 150) << id;
+    EXPECT_EQ(e["control_freq_hz"], 30.0) << id;
+    EXPECT_EQ(e["obs_modes"]["state"]["obs_shape"], json::array({11})) << id;
+    EXPECT_EQ(e["obs_modes"]["rgb"]["obs_shape"], json::array({2})) << id;  // the last action
+    EXPECT_EQ(e["obs_modes"]["rgb"]["image_shape"], json::array({224, 224, 3})) << id;
+  }
+  EXPECT_EQ(found, 2) << r.out;
+}
+
+// The Jetbot's scripted driver through the command (the measure: >= 0.9 over 200 episodes).
+TEST(CliTest, ScriptedDriverReachesTheBlockOnJetbotGoal) {
+  const RunResult r =
+      RunCli("scripted --env-id JetbotGoal-v0 --num-episodes 200 --num-envs 16 --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json out = ParseJsonLine(r.out);
+  EXPECT_EQ(out["episodes"], 200);
+  EXPECT_EQ(out["control_mode"], "motor_duty");
+  EXPECT_GE(out["success_rate"].get<double>(), 0.9);
+  EXPECT_FALSE(out.contains("grasp_rate"));
+  EXPECT_EQ(out["diverged"], 0);
+}
+
 TEST(CliTest, EnvsTextMentionsShapes) {
   const RunResult r = RunCli("envs", false);
   ASSERT_EQ(r.exit_code, 0);

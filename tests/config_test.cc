@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/so100_layout.h"
 #include "sim/grasp_cube_config.h"
+#include "sim/jetbot_config.h"
 
 namespace s2r::app {
 namespace {
@@ -279,6 +280,92 @@ TEST(EnvConfigErrorTest, UnknownControlAndRewardMode) {
                    {"test.json", "control_mode", "pd_ee_delta_pose", "pd_joint_target_delta_pos"});
   ExpectParseError(R"({"reward_mode": "shaped"})",
                    {"test.json", "reward_mode", "shaped", "normalized_dense"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Env configs by env id: each task reads its own keys
+
+std::unique_ptr<sim::EnvConfig> ParseOf(const std::string& id, const std::string& json) {
+  return ParseEnvConfigOf(id, json, "jb.json", "");
+}
+
+TEST(EnvConfigOfTest, JetbotKeysComeThroughOverTheTasksDefaults) {
+  const auto goal = ParseOf("JetbotGoal-v0", "{}");
+  const auto& g = dynamic_cast<const sim::JetbotConfig&>(*goal);
+  EXPECT_EQ(g.task, sim::JetbotTask::kGoal);
+  EXPECT_TRUE(g.domain_randomization);
+  EXPECT_EQ(g.sensor_width, 224);
+  const auto direct = ParseOf("Isaac-Jetbot-Direct-v0", R"({
+    "sensor_configs": {"width": 96, "height": 64}, "max_episode_steps": 90, "robot_uids": "jetbot",
+    "control_mode": "motor_duty", "motor": {"max_wheel_speed": 12.5, "stall_torque": 0.2},
+    "camera": {"pos": [0.05, 0.0, 0.07], "pitch": 0.3, "fov": 1.1, "update_period": 0.05},
+    "arena_half_size": 2.0, "robot_start": [-0.5, 0.1, 0.2], "robot_pose_noise": {"xy": 0.02, "yaw": 0.1},
+    "block_start": [0.4, -0.1], "goal_distance_range": [0.4, 0.9], "goal_bearing_range": [-0.3, 0.4],
+    "success_distance": 0.25, "domain_randomization": true,
+    "domain_randomization_config": {"floor_color_jitter": 0.1, "wall_color_jitter": 0.15,
+      "block_color_jitter": 0.05, "ambient_range": [0.25, 0.45], "diffuse_range": [0.4, 0.6],
+      "camera_pos_noise": [0.005, 0.006, 0.007], "camera_pitch_noise": 0.02, "camera_fov_noise": 0.03,
+      "motor_gain_range": [0.9, 1.1], "wheel_friction_range": [0.7, 1.0]}})");
+  const auto& d = dynamic_cast<const sim::JetbotConfig&>(*direct);
+  EXPECT_EQ(d.task, sim::JetbotTask::kDirect);
+  EXPECT_EQ(d.sensor_width, 96);
+  EXPECT_EQ(d.sensor_height, 64);
+  EXPECT_EQ(d.max_episode_steps, 90);
+  EXPECT_DOUBLE_EQ(d.motor.max_wheel_speed, 12.5);
+  EXPECT_DOUBLE_EQ(d.motor.stall_torque, 0.2);
+  EXPECT_DOUBLE_EQ(d.camera.pos[2], 0.07);
+  EXPECT_DOUBLE_EQ(d.camera.pitch, 0.3);
+  EXPECT_DOUBLE_EQ(d.camera.fov, 1.1);
+  EXPECT_DOUBLE_EQ(d.camera.update_period, 0.05);
+  EXPECT_DOUBLE_EQ(d.arena_half_size, 2.0);
+  EXPECT_DOUBLE_EQ(d.robot_start[2], 0.2);
+  EXPECT_DOUBLE_EQ(d.robot_pose_noise.xy, 0.02);
+  EXPECT_DOUBLE_EQ(d.robot_pose_noise.yaw, 0.1);
+  EXPECT_DOUBLE_EQ(d.block_start[1], -0.1);
+  EXPECT_DOUBLE_EQ(d.goal_distance_range[1], 0.9);
+  EXPECT_DOUBLE_EQ(d.goal_bearing_range[0], -0.3);
+  EXPECT_DOUBLE_EQ(d.success_distance, 0.25);
+  EXPECT_TRUE(d.domain_randomization);
+  const auto& dr = d.domain_randomization_config;
+  EXPECT_DOUBLE_EQ(dr.floor_color_jitter, 0.1);
+  EXPECT_DOUBLE_EQ(dr.wall_color_jitter, 0.15);
+  EXPECT_DOUBLE_EQ(dr.block_color_jitter, 0.05);
+  EXPECT_DOUBLE_EQ(dr.ambient_range[0], 0.25);
+  EXPECT_DOUBLE_EQ(dr.diffuse_range[1], 0.6);
+  EXPECT_DOUBLE_EQ(dr.camera_pos_noise[1], 0.006);
+  EXPECT_DOUBLE_EQ(dr.camera_pitch_noise, 0.02);
+  EXPECT_DOUBLE_EQ(dr.camera_fov_noise, 0.03);
+  EXPECT_DOUBLE_EQ(dr.motor_gain_range[0], 0.9);
+  EXPECT_DOUBLE_EQ(dr.wheel_friction_range[1], 1.0);
+  // The SO-100's file still reads as its own type through the same entry point.
+  const auto grasp = ParseOf("SO100GraspCube-v1", R"({"spawn_box_half_size": 0.05})");
+  EXPECT_DOUBLE_EQ(dynamic_cast<const sim::GraspCubeConfig&>(*grasp).spawn_box_half_size, 0.05);
+}
+
+TEST(EnvConfigOfTest, EachTaskRefusesTheOthersKeysAndBadValuesNamingTheKey) {
+  auto expect_error = [](const std::string& id, const std::string& json,
+                         std::initializer_list<std::string> parts) {
+    try {
+      ParseOf(id, json);
+      ADD_FAILURE() << id << " accepted " << json;
+    } catch (const ConfigError& e) {
+      for (const auto& p : parts) EXPECT_THAT(std::string(e.what()), HasSubstr(p)) << json;
+    }
+  };
+  expect_error("JetbotGoal-v0", R"({"spawn_box_pos": [0.3, 0.0]})",
+               {"jb.json", "spawn_box_pos", "goal_distance_range"});
+  expect_error("SO100GraspCube-v1", R"({"goal_distance_range": [0.3, 0.5]})",
+               {"jb.json", "goal_distance_range", "spawn_box_pos"});
+  expect_error("JetbotGoal-v0", R"({"motor": {"stall_torque": -1}})", {"jb.json", "motor.stall_torque"});
+  expect_error("JetbotGoal-v0", R"({"motor": {"torque": 1}})", {"jb.json", "motor.torque", "stall_torque"});
+  expect_error("JetbotGoal-v0", R"({"camera": {"pos": [0, 0]}})", {"jb.json", "camera.pos", "3 numbers"});
+  expect_error("JetbotGoal-v0", R"({"control_mode": "pd_joint_pos"})",
+               {"jb.json", "control_mode", "motor_duty"});
+  expect_error("JetbotGoal-v0", R"({"robot_uids": "so100"})", {"jb.json", "robot_uids", "jetbot"});
+  expect_error("JetbotGoal-v0", R"({"max_episode_steps": 1.5})", {"jb.json", "max_episode_steps"});
+  expect_error("JetbotGoal-v0", R"({"domain_randomization_config": {"wheel_friction_range": [2, 1]}})",
+               {"jb.json", "domain_randomization_config.wheel_friction_range"});
+  expect_error("Nope-v0", "{}", {"Nope-v0", "JetbotGoal-v0"});
 }
 
 // ---------------------------------------------------------------------------------------------

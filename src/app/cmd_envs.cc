@@ -19,6 +19,7 @@ void AddEnvsCommand(CLI::App& app) {
       e["id"] = info.id;
       e["description"] = info.description;
       e["control_modes"] = info.control_modes;
+      e["action_description"] = info.action_description;
       nlohmann::json modes = nlohmann::json::object();
       for (const auto& mode : info.obs_modes) {
         const std::unique_ptr<sim::EnvConfig> cfg = sim::DefaultEnvConfig(info.id);
@@ -50,7 +51,8 @@ void AddEnvsCommand(CLI::App& app) {
     for (const auto& e : out) {
       std::cout << e["id"].get<std::string>() << "\n  " << e["description"].get<std::string>() << "\n";
       std::cout << "  action: [" << e["action_shape"][0] << "] float32 in [-1, 1] (default control mode "
-                << "pd_joint_target_delta_pos: +-0.05 rad arm, +-0.2 rad gripper per step)\n";
+                << e["control_modes"][0].get<std::string>() << ": "
+                << e["action_description"].get<std::string>() << ")\n";
       std::cout << "  control modes: ";
       for (const auto& c : e["control_modes"]) std::cout << c.get<std::string>() << " ";
       std::cout << "\n  episode: " << e["max_episode_steps"] << " steps at " << e["control_freq_hz"]
@@ -59,7 +61,7 @@ void AddEnvsCommand(CLI::App& app) {
         std::cout << "  obs mode " << it.key() << ": [" << it.value()["obs_shape"][0] << "] float32";
         if (it.value().contains("image_shape"))
           std::cout << " + image [" << it.value()["image_shape"][0] << "," << it.value()["image_shape"][1]
-                    << ",3] uint8 (policy camera, greenscreened)";
+                    << ",3] uint8 (the policy camera)";
         std::cout << "\n    ";
         for (const auto& n : it.value()["obs_names"]) std::cout << n.get<std::string>() << " ";
         std::cout << "\n";

@@ -71,7 +71,7 @@ void AddEvalCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->group(g);
   AddRealSideFlags(cmd, &real.side, {.with_no_robot = false, .group = g});
-  cmd->callback([] {
+  cmd->callback([cmd] {
     opt.deterministic = !stochastic;
     if (!on_real) {
 #ifdef S2R_DEPLOY_ONLY
@@ -81,6 +81,9 @@ void AddEvalCommand(CLI::App& app) {
 #else
       if (opt.checkpoint.empty()) throw ConfigError("eval: --checkpoint is required (or --real --scripted)");
       if (opt.num_episodes < 1) throw ConfigError("--num-episodes: expected at least 1 in simulation");
+      // Without --env-id, the env the checkpoint was trained on.
+      if (cmd->get_option("--env-id")->count() == 0)
+        env.env_id = LoadAnyPolicy(opt.checkpoint, opt.seed)->meta().env_id;
       PrintSimEval(RunSimEval(*BuildEnvConfig(env), env.env_id, opt), json);
       return;
 #endif

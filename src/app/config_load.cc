@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/so100_layout.h"
 #include "sim/env_ids.h"
+#include "sim/jetbot_config.h"
 
 #ifndef S2R_SOURCE_CONFIG_DIR
 #define S2R_SOURCE_CONFIG_DIR "configs"
@@ -290,6 +291,73 @@ void ParseGraspCubeKeys(const Reader& r, const std::string& source, const std::s
   }
 }
 
+// The Jetbot tasks' keys (sim/jetbot_config.h; the task comes from the env id, not a key).
+void ParseJetbotKeys(const Reader& r, const std::string& source, const std::string& base_dir,
+                     sim::JetbotConfig& cfg) {
+  r.RejectUnknown(With(kCommonKeys, {"max_episode_steps", "robot_uids", "control_mode", "motor", "camera",
+                                     "arena_half_size", "robot_start", "robot_pose_noise", "block_start",
+                                     "goal_distance_range", "goal_bearing_range", "success_distance",
+                                     "domain_randomization", "domain_randomization_config"}));
+  ParseCommonKeys(r, source, base_dir, &cfg);
+  if (r.Has("max_episode_steps")) {
+    if (!r.At("max_episode_steps").is_number_integer())
+      r.Fail("max_episode_steps", "a whole number of steps");
+    cfg.max_episode_steps = r.At("max_episode_steps").get<int>();
+  }
+  if (r.Has("robot_uids")) {
+    if (!r.At("robot_uids").is_string() || r.At("robot_uids").get<std::string>() != "jetbot")
+      r.Fail("robot_uids", "\"jetbot\" (the only robot of the Jetbot tasks)");
+  }
+  if (r.Has("control_mode")) {
+    if (!r.At("control_mode").is_string()) r.Fail("control_mode", "a string");
+    cfg.SetControlMode(r.At("control_mode").get<std::string>(), source + ": key 'control_mode'");
+  }
+  if (r.Has("motor")) {
+    Reader m = r.Child("motor");
+    m.RejectUnknown({"max_wheel_speed", "stall_torque"});
+    m.Number("max_wheel_speed", &cfg.motor.max_wheel_speed);
+    m.Number("stall_torque", &cfg.motor.stall_torque);
+  }
+  if (r.Has("camera")) {
+    Reader c = r.Child("camera");
+    c.RejectUnknown({"pos", "pitch", "fov", "update_period"});
+    c.Array("pos", &cfg.camera.pos, " (m, chassis frame)");
+    c.Number("pitch", &cfg.camera.pitch);
+    c.Number("fov", &cfg.camera.fov);
+    c.Number("update_period", &cfg.camera.update_period);
+  }
+  r.Number("arena_half_size", &cfg.arena_half_size);
+  r.Array("robot_start", &cfg.robot_start, " (x m, y m, yaw rad)");
+  if (r.Has("robot_pose_noise")) {
+    Reader n = r.Child("robot_pose_noise");
+    n.RejectUnknown({"xy", "yaw"});
+    n.Number("xy", &cfg.robot_pose_noise.xy);
+    n.Number("yaw", &cfg.robot_pose_noise.yaw);
+  }
+  r.Array("block_start", &cfg.block_start, " (m)");
+  r.Array("goal_distance_range", &cfg.goal_distance_range, " (m)");
+  r.Array("goal_bearing_range", &cfg.goal_bearing_range, " (rad)");
+  r.Number("success_distance", &cfg.success_distance);
+  r.Bool("domain_randomization", &cfg.domain_randomization);
+  if (r.Has("domain_randomization_config")) {
+    Reader d = r.Child("domain_randomization_config");
+    auto& dr = cfg.domain_randomization_config;
+    d.RejectUnknown({"floor_color_jitter", "wall_color_jitter", "block_color_jitter", "ambient_range",
+                     "diffuse_range", "camera_pos_noise", "camera_pitch_noise", "camera_fov_noise",
+                     "motor_gain_range", "wheel_friction_range"});
+    d.Number("floor_color_jitter", &dr.floor_color_jitter);
+    d.Number("wall_color_jitter", &dr.wall_color_jitter);
+    d.Number("block_color_jitter", &dr.block_color_jitter);
+    d.Array("ambient_range", &dr.ambient_range, "");
+    d.Array("diffuse_range", &dr.diffuse_range, "");
+    d.Array("camera_pos_noise", &dr.camera_pos_noise, " (m)");
+    d.Number("camera_pitch_noise", &dr.camera_pitch_noise);
+    d.Number("camera_fov_noise", &dr.camera_fov_noise);
+    d.Array("motor_gain_range", &dr.motor_gain_range, "");
+    d.Array("wheel_friction_range", &dr.wheel_friction_range, "");
+  }
+}
+
 json ParseRoot(const std::string& json_text, const std::string& source) {
   json root = ParseJson(json_text, source);
   if (!root.is_object())
@@ -306,6 +374,8 @@ std::unique_ptr<sim::EnvConfig> ParseEnvConfigOf(const std::string& env_id, cons
   const Reader r(root, source, "");
   if (auto* grasp = dynamic_cast<sim::GraspCubeConfig*>(cfg.get())) {
     ParseGraspCubeKeys(r, source, base_dir, *grasp);
+  } else if (auto* jetbot = dynamic_cast<sim::JetbotConfig*>(cfg.get())) {
+    ParseJetbotKeys(r, source, base_dir, *jetbot);
   } else {
     S2R_CHECK(false, "env '" << env_id << "' has a config type config_load.cc cannot parse");
   }

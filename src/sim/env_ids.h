@@ -16,7 +16,8 @@ struct EnvInfo {
   std::string id;
   std::string description;
   std::vector<std::string> obs_modes;
-  std::vector<std::string> control_modes;
+  std::vector<std::string> control_modes;  // the first is the default
+  std::string action_description;          // what one action means in the default control mode
   std::unique_ptr<EnvConfig> (*default_config)();  // the task's env_config with its built-in defaults
 };
 
