@@ -134,6 +134,23 @@ TEST(LaunchTest, CtrlCOnTheLauncherStopsEveryRankAndRankZeroCheckpoints) {
   EXPECT_NE(log.find("[rank 0] sim2real: stopped at env step"), std::string::npos) << log;
   EXPECT_NE(log.find("[rank 1] sim2real: stopped at env step"), std::string::npos) << log;  // the same step
   EXPECT_NE(log.find("continue with: sim2real train --resume-training"), std::string::npos) << log;
+  // Resumed over two ranks from that checkpoint: every rank takes rank 0's weights and Adam state, trains
+  // to the new budget, and the final weights check (identical on every rank) passes.
+  const size_t at = log.find("[rank 0] sim2real: stopped at env step ");
+  ASSERT_NE(at, std::string::npos);
+  const long long step =
+      std::stoll(log.substr(at + std::string("[rank 0] sim2real: stopped at env step ").size()));
+  const size_t ck = log.find("--checkpoint ", log.find("[rank 0] sim2real: stopped at env step"));
+  ASSERT_NE(ck, std::string::npos);
+  std::string checkpoint = log.substr(ck + 13);
+  checkpoint = checkpoint.substr(0, checkpoint.find_first_of(" \n"));
+  const pid_t resumed = Spawn(Split("launch --nproc 2 --master-port " + Port(3) +
+                                    " -- train --resume-training --resume-allow-changes --checkpoint " +
+                                    checkpoint + " --ppo.total-timesteps " + std::to_string(step + 2 * 64)),
+                              {}, runs / "resume.log");
+  EXPECT_EQ(WaitFor(resumed, 90), 0) << Read(runs / "resume.log");
+  EXPECT_NE(Read(runs / "resume.log").find("[rank 0] sim2real: resuming"), std::string::npos)
+      << Read(runs / "resume.log");
   fs::remove_all(runs);
 }
 

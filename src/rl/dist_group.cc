@@ -1,7 +1,11 @@
 #include "rl/dist_group.h"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 
 #include "core/error.h"
 #include "core/stop_signal.h"
@@ -22,22 +26,91 @@ std::chrono::milliseconds Millis(double s) {
 bool IsLoopback(const std::string& a) { return a == "localhost" || a.rfind("127.", 0) == 0; }
 }  // namespace
 
+constexpr double kBeatPeriodS = 0.5;  // each rank's heartbeat counter in the store advances this often
+
+std::string BeatKey(int rank) { return "s2r/beat/" + std::to_string(rank); }
+
 struct DistGroup::Impl {
   DistConfig cfg;
   c10::intrusive_ptr<c10d::TCPStore> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
   std::string where;  // "127.0.0.1:29500"
+  // The heartbeat: a thread with a store connection of its own adds 1 to s2r/beat/<rank> every
+  // kBeatPeriodS, so a failed collective can tell which rank stopped (died or was stopped) from one that is
+  // only slow.
+  c10::intrusive_ptr<c10d::TCPStore> beat_store;
+  std::thread beat;
+  std::mutex beat_mu;
+  std::condition_variable beat_cv;
+  bool beat_stop = false;
 
-  // Waits for a collective; a failure (peer gone, timeout) becomes LostRankError naming what was done.
+  ~Impl() { StopHeartbeat(); }  // also when the constructor fails after starting it
+
+  void StartHeartbeat(const c10d::TCPStoreOptions& base) {
+    c10d::TCPStoreOptions o = base;
+    o.isServer = false;
+    o.waitWorkers = false;
+    o.numWorkers = c10::nullopt;
+    beat_store = c10::make_intrusive<c10d::TCPStore>(cfg.master_addr, o);
+    beat_store->add(BeatKey(cfg.rank), 1);
+    beat = std::thread([this] {
+      std::unique_lock<std::mutex> lock(beat_mu);
+      while (!beat_cv.wait_for(lock, Millis(kBeatPeriodS), [this] { return beat_stop; })) {
+        try {
+          beat_store->add(BeatKey(cfg.rank), 1);
+        } catch (const std::exception&) {
+          return;  // the store is gone (rank 0 ended): nothing left to tell
+        }
+      }
+    });
+  }
+  void StopHeartbeat() {
+    if (!beat.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(beat_mu);
+      beat_stop = true;
+    }
+    beat_cv.notify_all();
+    beat.join();
+  }
+
+  // Which ranks stopped: their heartbeat counters did not move over 3 beat periods. "" when every rank is
+  // alive (then the collective timed out on a slow rank).
+  std::string LostRanks() const {
+    auto counters = [&] {
+      std::vector<int64_t> v;
+      for (int r = 0; r < cfg.world_size; ++r) v.push_back(store->add(BeatKey(r), 0));
+      return v;
+    };
+    const std::vector<int64_t> before = counters();
+    std::this_thread::sleep_for(Millis(3 * kBeatPeriodS));
+    const std::vector<int64_t> after = counters();
+    std::string lost;
+    for (int r = 0; r < cfg.world_size; ++r)
+      if (r != cfg.rank && after[static_cast<size_t>(r)] == before[static_cast<size_t>(r)])
+        lost += (lost.empty() ? "" : ", ") + std::to_string(r);
+    return lost;
+  }
+
+  // Waits for a collective; a failure (peer gone, timeout) becomes LostRankError naming what was done and
+  // which rank was lost.
   void Wait(const c10::intrusive_ptr<c10d::Work>& work, const char* op) const {
     try {
       work->wait();
     } catch (const std::exception& e) {
+      std::string who;
+      try {
+        const std::string lost = LostRanks();
+        who = lost.empty() ? "every rank's heartbeat still advances, so a rank is slower than the " +
+                                 std::to_string(static_cast<int>(cfg.timeout_s)) + " s timeout"
+                           : (lost.find(',') == std::string::npos ? "lost rank " : "lost ranks ") + lost +
+                                 " (its heartbeat stopped: it died or was stopped)";
+      } catch (const std::exception&) {
+        who = "lost rank 0 (the rendezvous store it serves at " + where + " is gone)";
+      }
       char msg[160];
-      std::snprintf(msg, sizeof(msg),
-                    "rank %d of %d: %s failed (a rank died, or stalled for more than %.0f s): ", cfg.rank,
-                    cfg.world_size, op, cfg.timeout_s);
-      throw LostRankError(msg + std::string(e.what()).substr(0, 400));
+      std::snprintf(msg, sizeof(msg), "rank %d of %d: %s failed: ", cfg.rank, cfg.world_size, op);
+      throw LostRankError(msg + who + "; " + std::string(e.what()).substr(0, 300));
     }
   }
 };
@@ -61,6 +134,12 @@ DistGroup::DistGroup(const DistConfig& c) : impl_(std::make_unique<Impl>()) {
                   (c.rank == 0 ? " could not be served" : " could not be reached") + " within " +
                   std::to_string(static_cast<int>(c.timeout_s)) + " s (MASTER_ADDR/MASTER_PORT; is rank 0 " +
                   "running, and every rank started?): " + std::string(e.what()).substr(0, 300));
+  }
+  try {
+    m.StartHeartbeat(opts);
+  } catch (const std::exception& e) {
+    throw IoError("rank " + std::to_string(c.rank) + ": a second connection to the rendezvous at " + m.where +
+                  " (the heartbeat) failed: " + std::string(e.what()).substr(0, 300));
   }
   auto options = c10d::ProcessGroupGloo::Options::create(Millis(c.timeout_s));
   options->devices.push_back(IsLoopback(c.master_addr)

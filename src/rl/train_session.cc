@@ -90,6 +90,33 @@ TrainSession::TrainSession(const PpoConfig& c, const std::string& algo, const st
 
 TrainSession::~TrainSession() = default;
 
+// A resumed run's Adam state (step count and moments of every parameter) from rank 0 to every rank, so the
+// ranks continue from rank 0's checkpoint even where another machine's copy of the file differs. Every rank
+// loaded a checkpoint with state for every parameter (the resume reads its configuration from the file).
+void TrainSession::BroadcastAdamState(torch::optim::Optimizer& optimizer) {
+  std::vector<torch::optim::AdamParamState*> states;
+  std::vector<torch::Tensor> tensors;
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params()) {
+      auto it = optimizer.state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+      if (it == optimizer.state().end())
+        throw ConfigError("--resume-training: the checkpoint '" + cfg.checkpoint +
+                          "' holds no optimizer state for every parameter; a distributed run resumes only "
+                          "from a checkpoint of sim2real train");
+      auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
+      states.push_back(&s);
+      tensors.push_back(s.exp_avg());
+      tensors.push_back(s.exp_avg_sq());
+    }
+  torch::Tensor steps = torch::empty({static_cast<int64_t>(states.size())}, torch::kFloat64);
+  for (size_t i = 0; i < states.size(); ++i)
+    steps[static_cast<int64_t>(i)] = static_cast<double>(states[i]->step());
+  tensors.push_back(steps);
+  dist_->Broadcast(tensors);
+  for (size_t i = 0; i < states.size(); ++i)
+    states[i]->step(static_cast<int64_t>(steps[static_cast<int64_t>(i)].item<double>()));
+}
+
 void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
   model_ = &model;
   optimizer_ = &optimizer;
@@ -111,6 +138,7 @@ void TrainSession::Attach(torch::nn::Module& model, torch::optim::Optimizer& opt
     std::vector<torch::Tensor> state = model.parameters();
     for (const auto& b : model.buffers()) state.push_back(b);
     dist_->Broadcast(state);
+    if (cfg.resume_training && !cfg.resume_weights_only) BroadcastAdamState(optimizer);
   }
   if (writes())
     bar_ = std::make_unique<ProgressBar>(

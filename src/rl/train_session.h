@@ -132,6 +132,7 @@ class TrainSession {
   RunLog log;
 
  private:
+  void BroadcastAdamState(torch::optim::Optimizer& optimizer);
   std::vector<int64_t> RecordEpisodes(torch::Tensor& next_done);  // train/*; returns the done envs
   std::unique_ptr<DistGroup> dist_;                               // data-parallel runs only
   double allreduce_time_ = 0;  // this iteration's gradient allreduces, seconds
