@@ -1,7 +1,9 @@
 // End-to-end tests of the built `sim2real` binary: help, `envs`, `scripted`, `bench env` and the
 // error messages users see. Each test runs the real binary and checks its output.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -556,6 +559,13 @@ TEST(CliTest, MotorsSetupIdRenumbersTheLoneMotor) {
   EXPECT_THAT(bad.out, HasSubstr("sim2real find-port"));
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 // find-port as LeRobot's: it lists the ports, waits for Enter, and names the one that disappeared (here a
 // virtual robot's pseudo-terminal link, stopped while find-port waits).
 TEST(CliTest, FindPortNamesThePortThatDisappears) {
@@ -566,18 +576,28 @@ TEST(CliTest, FindPortNamesThePortThatDisappears) {
   const RunResult list = RunCli("find-port --list --json --pattern '" + pattern + "'", false);
   ASSERT_EQ(list.exit_code, 0) << list.out;
   EXPECT_EQ(ParseJsonLine(list.out)["ports"], json::array({dir / "ttyA", dir / "ttyB"}));
+  // Enter comes through a FIFO once find-port has listed the ports and the robot has gone, so a slow start
+  // (a loaded machine) cannot make it list the ports after the "unplugging".
+  const std::string fifo = dir / "enter", err = dir / "find_port.err";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   std::string out;
   std::thread finder([&] {
-    const std::string cmd = "(sleep 3; echo) | timeout 60 '" + std::string(S2R_BINARY) +
-                            "' find-port --json --pattern '" + pattern + "' 2>/dev/null";
+    const std::string cmd = "timeout 60 '" + std::string(S2R_BINARY) + "' find-port --json --pattern '" +
+                            pattern + "' < '" + fifo + "' 2> '" + err + "'";
     FILE* pipe = popen(cmd.c_str(), "r");
     char buf[4096];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
     pclose(pipe);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const int enter = open(fifo.c_str(), O_WRONLY);  // blocks until the shell opens the FIFO for find-port
+  ASSERT_GE(enter, 0);
+  for (int i = 0; i < 600 && ReadFile(err).find("press Enter") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_THAT(ReadFile(err), HasSubstr(dir / "ttyB"));  // listed while it was there
   gone.reset();  // the robot stops and removes its link: "the cable is unplugged"
+  ASSERT_EQ(write(enter, "\n", 1), 1);
+  close(enter);
   finder.join();
   const json j = ParseJsonLine(out);
   EXPECT_EQ(j["port"], dir / "ttyB") << out;

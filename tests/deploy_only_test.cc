@@ -1,6 +1,7 @@
 // The deploy-only build (cmake -DSIM2REAL_DEPLOY_ONLY=ON): the robot-side sim2real with neither MuJoCo nor
 // libtorch linked, running an exported policy on the full build's virtual robot (its servos on a
-// pseudo-terminal, its camera socket), as it would on a robot computer beside a real arm.
+// pseudo-terminal, its camera socket), as it would on a robot computer beside a real arm, and the Jetbot's
+// loop on the full build's virtual Jetbot (its motor board as a FUSE i2c-dev file).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,5 +117,61 @@ TEST(DeployOnlyTest, RunsAnExportedPolicyOnTheFullBuildsVirtualRobotAndRefusesCh
   EXPECT_EQ(j["interrupted"], false);
   EXPECT_TRUE(j["success_rate"].is_number()) << j.dump();  // the virtual scene reports success
   EXPECT_TRUE(Has(r.out, "the arm is at rest and torque is off")) << r.out;
+  fs::remove_all(root);
+}
+
+// The Jetbot's loop in this build: a tiny JetbotGoal-v0 rgb policy trained and exported by the full build,
+// run by this binary against the full build's virtual Jetbot (its PCA9685 as a FUSE i2c-dev file, its
+// chassis camera on a frame socket), and the motors released at the end.
+TEST(DeployOnlyTest, RunsTheJetbotLoopOnTheFullBuildsVirtualJetbot) {
+  if (!HaveFullBuild())
+    GTEST_SKIP() << "configure with -DS2R_FULL_BUILD_DIR=<the full build> (make test does)";
+  if (::access("/dev/fuse", R_OK | W_OK) != 0 || ::geteuid() != 0) GTEST_SKIP() << "needs root and /dev/fuse";
+  // Short: a Unix socket path is at most 107 bytes.
+  const fs::path root = fs::path("/tmp") / ("s2r_deploy_jb_" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::ofstream(root / "small_camera.json") << R"({"sensor_configs": {"width": 40, "height": 40}})";
+  const CmdResult trained =
+      Full("train --algo ppo --env-id JetbotGoal-v0 --obs-mode rgb --env-kwargs-json-path " +
+           (root / "small_camera.json").string() +
+           " --ppo.num-envs 4 --ppo.num-steps 8 --ppo.num-minibatches 2 --ppo.update-epochs 1 "
+           "--ppo.num-eval-envs 2 --ppo.num-eval-steps 4 --ppo.threads 2 --ppo.no-capture-video "
+           "--ppo.total-timesteps 64 --json --runs-dir " +
+           root.string() + " --ppo.exp-name jb");
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  const std::string pt = (root / "jb/final_ckpt.pt").string();
+  const std::string onnx = (root / "jb.onnx").string();
+  const CmdResult exported = Full("export-onnx --checkpoint " + pt + " --out " + onnx);
+  ASSERT_EQ(exported.exit_code, 0) << exported.out;
+
+  const std::string i2c = (root / "i2c-1").string(), cam = (root / "cam").string();
+  const std::string log = (root / "virtual_jetbot.log").string();
+  s2r::testing::VirtualRobotProcess robot(
+      {"--robot", "jetbot", "--i2c-link", i2c, "--camera-link", cam, "--json"}, log,
+      {cam});  // the socket comes after the mount
+  ASSERT_TRUE(robot.ready());
+  const std::string flags = " --real --robot jetbot --i2c " + i2c + " --camera virtual:" + cam;
+  const CmdResult refused = Deploy("eval" + flags + " --checkpoint " + pt + " --seconds 1");
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_TRUE(Has(refused.out, "sim2real export-onnx --checkpoint " + pt)) << refused.out;
+
+  const CmdResult r =
+      Deploy("eval" + flags + " --checkpoint " + onnx + " --max-duty 0.15 --seconds 1.5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json j = LastJsonLine(r.out);
+  EXPECT_EQ(j["robot"], "jetbot");
+  EXPECT_GT(j["steps"].get<int>(), 10) << j.dump();
+  EXPECT_EQ(j["released"], true);
+  EXPECT_TRUE(j["latency_ms"]["median"].is_number()) << j.dump();
+  EXPECT_LE(j["max_abs_value"].get<double>(), 0.15 + 1e-9);
+
+  robot.Stop();
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const json v = LastJsonLine(text);
+  EXPECT_EQ(v["released"], true) << text;
+  EXPECT_LE(v["max_abs_value"]["left"].get<double>(), 0.15 + 1.0 / 255) << text;
+  EXPECT_GT(v["transactions"].get<int>(), 0) << text;
   fs::remove_all(root);
 }

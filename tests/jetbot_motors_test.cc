@@ -285,6 +285,72 @@ TEST(Pca9685Model, RegisterSemantics) {
   EXPECT_EQ(back[0], 0x03);
 }
 
+// An I2C bus whose one target is a Pca9685Model at 0x60, in-process: the driver's writes land in the
+// model's registers as they would through i2c-dev.
+class ModelBus : public I2cBus {
+ public:
+  void SetAddress(int address) override { address_ = address; }
+  void Write(std::span<const uint8_t> bytes) override {
+    Check();
+    model.Write(bytes);
+  }
+  void Read(std::span<uint8_t> bytes) override {
+    Check();
+    model.Read(bytes);
+  }
+  const std::string& device() const override { return device_; }
+  Pca9685Model model;
+
+ private:
+  void Check() const {
+    if (address_ != 0x60) throw I2cError(device_, address_, "no ACK", EIO);
+  }
+  int address_ = -1;
+  std::string device_ = "/dev/i2c-model";
+};
+
+// The virtual Jetbot decodes the chip's outputs with Pca9685Model::Motor: for every value the driver can be
+// given, on both boards and any MotorHAT motor pair, the decoded value is jetbot's mapped speed over 255
+// with the sign of the direction pins (so int(255 * decoded) gives the mapped value back), the duty is the
+// written PWM fraction, and a release decodes as released and 0 (on the Waveshare board, which has no
+// direction pins of its own, speed 0 is a release too).
+TEST(Pca9685Model, DecodingIsTheExactInverseOfTheDriversWritesOnBothBoards) {
+  for (MotorBoard board : {MotorBoard::kAdafruitMotorHat, MotorBoard::kWaveshareJetbot}) {
+    for (auto [lm, rm] : {std::pair{1, 2}, std::pair{3, 4}, std::pair{2, 1}}) {
+      if (board == MotorBoard::kWaveshareJetbot && lm != 1) continue;  // its board wires channels 1 and 2
+      SCOPED_TRACE(MotorBoardName(board) + " motors " + std::to_string(lm) + "/" + std::to_string(rm));
+      ModelBus bus;
+      JetbotMotorsConfig c = Config(board);
+      c.left_motor = lm, c.right_motor = rm;
+      JetbotMotors motors(bus, c, {}, kNoWait);
+      EXPECT_TRUE(bus.model.Motor(board, lm).released);
+      EXPECT_TRUE(bus.model.Motor(board, rm).released);
+      int checked = 0;
+      for (int k = -1000; k <= 1000; k += 7) {
+        const double left = k / 1000.0, right = -0.73 * left;
+        motors.SetMotors(left, right);
+        for (auto [m, v] : {std::pair{lm, left}, std::pair{rm, right}}) {
+          const MotorCommand want = MapMotorValue(v, 1.0, 0.0);
+          const MotorOutput got = bus.model.Motor(board, m);
+          // On the Waveshare board speed 0 drives both inputs low: electrically a release (coasting).
+          ASSERT_EQ(got.released, board == MotorBoard::kWaveshareJetbot && want.mapped == 0) << v;
+          ASSERT_NEAR(got.value * 255.0, want.mapped, 1e-9) << v;
+          ASSERT_EQ(static_cast<int>(std::lround(255.0 * got.value)), want.mapped) << v;
+          ASSERT_NEAR(got.duty, (want.mapped < 0 ? -1 : 1) * want.duty / 4096.0, 1e-12) << v;
+          ASSERT_EQ(got.value > 0, want.mapped > 0) << "direction of " << v;
+          ++checked;
+        }
+      }
+      EXPECT_EQ(checked, 2 * 286);
+      motors.Release();
+      for (int m : {lm, rm}) {
+        EXPECT_TRUE(bus.model.Motor(board, m).released);
+        EXPECT_EQ(bus.model.Motor(board, m).value, 0.0);
+      }
+    }
+  }
+}
+
 // ---- end to end against the FUSE file ----
 
 bool FuseUsable() { return ::access("/dev/fuse", R_OK | W_OK) == 0 && ::geteuid() == 0; }

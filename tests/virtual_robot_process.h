@@ -36,16 +36,22 @@ class VirtualRobotProcess {
     while (!ready() && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ~VirtualRobotProcess() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
+  ~VirtualRobotProcess() { Stop(); }
+  // SIGTERM (the robot cleans up and prints what it prints at exit), then reaps it; SIGKILL after 10 s.
+  // Returns the wait status (-1 when there is no process any more). The destructor calls it.
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    const pid_t pid = pid_;
+    pid_ = -1;
+    kill(pid, SIGTERM);
     int status = 0;
     for (int i = 0; i < 500; ++i) {  // 10 s
-      if (waitpid(pid_, &status, WNOHANG) == pid_) return;
+      if (waitpid(pid, &status, WNOHANG) == pid) return status;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return status;
   }
   VirtualRobotProcess(const VirtualRobotProcess&) = delete;
   VirtualRobotProcess& operator=(const VirtualRobotProcess&) = delete;

@@ -179,15 +179,7 @@ hw::JetbotMotorsConfig DriveConfig(const DriveFlags& f) {
     throw ConfigError("--watchdog-s: expected 0.05..10 s, got " + Num(f.watchdog_s));
   hw::JetbotMotorsConfig c;
   c.board = hw::ParseMotorBoard(f.board, "--board");
-  size_t used = 0;
-  try {
-    c.address = std::stoi(f.address, &used, 0);  // 0x60 or 96
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != f.address.size() || c.address < 0x03 || c.address > 0x77)
-    throw ConfigError("--address: expected a 7-bit I2C address 0x03..0x77 (e.g. 0x60), got '" + f.address +
-                      "'");
+  c.address = hw::ParseI2cAddress(f.address, "--address");
   c.watchdog_s = f.watchdog_s;
   return c;
 }

@@ -3,7 +3,8 @@
 // real protocol, whose motion is the twin's physics; optionally the twin's base camera on a frame socket
 // (`virtual:PATH`, 640x480, rendered on request up to 30 Hz, no greenscreen: it is "the real world") with
 // scene control (placing the cube, in place of the human who resets the scene); and the LeRobot calibration
-// file that matches the virtual servos, so `eval --real` finds it by id.
+// file that matches the virtual servos, so `eval --real` finds it by id. `--robot jetbot`: the virtual
+// Jetbot (app/virtual_jetbot.h).
 #include <sys/stat.h>
 
 #include <chrono>
@@ -18,6 +19,7 @@
 
 #include "app/commands.h"
 #include "app/config_load.h"
+#include "app/virtual_jetbot.h"  // RunVirtualJetbot is built with libfuse3 only (S2R_WITH_VIRTUAL_I2C)
 #include "core/error.h"
 #include "deploy/twin_motion_model.h"
 #include "hw/calibration.h"
@@ -72,7 +74,7 @@ void RunVirtualRobot(const VirtualRobotFlags& f) {
   RequireFreePortLink(f.port_link);
   g_stop = 0;
   if (f.robot != "so100" && f.robot != "so101")
-    throw ConfigError("--robot: unknown robot '" + f.robot + "'; expected so100 or so101");
+    throw ConfigError("--robot: unknown robot '" + f.robot + "'; expected so100, so101 or jetbot");
   if (f.ids.empty()) throw ConfigError("--ids: at least one servo id is needed");
   if (!f.calibration_dir.empty() && f.write_calibration.empty())
     throw ConfigError("--calibration-dir: only used with --write-calibration ID");
@@ -180,11 +182,14 @@ void RunVirtualRobot(const VirtualRobotFlags& f) {
 
 void AddVirtualRobotCommand(CLI::App& app) {
   static VirtualRobotFlags f;
+  static VirtualJetbotFlags jb;
   auto* cmd = app.add_subcommand(
       "virtual-robot",
       "Stand in for the real arm, camera and scene: emulated servos on a pseudo-terminal (the real Feetech "
-      "protocol) moved by the MuJoCo twin, its camera on a frame socket");
-  cmd->add_option("--robot", f.robot, "so100 or so101 (both use the SO-100 twin)")->capture_default_str();
+      "protocol) moved by the MuJoCo twin, its camera on a frame socket; --robot jetbot: the Jetbot's motor "
+      "board as a FUSE i2c-dev file");
+  cmd->add_option("--robot", f.robot, "so100 or so101 (both use the SO-100 twin), or jetbot")
+      ->capture_default_str();
   cmd->add_option("--port-link", f.port_link, "path of the link to the pseudo-terminal")
       ->capture_default_str();
   cmd->add_option("--ids", f.ids, "servo ids (servo i moves joint i of the arm)")->capture_default_str();
@@ -192,7 +197,8 @@ void AddVirtualRobotCommand(CLI::App& app) {
   cmd->add_option("--camera-link", f.camera_link,
                   "serve the twin's base camera (640x480, rendered on request up to 30 Hz) on a frame socket "
                   "at this path "
-                  "(open it as virtual:PATH); also takes scene commands");
+                  "(open it as virtual:PATH); also takes scene commands (jetbot: the chassis camera at "
+                  "--camera-width x --camera-height)");
   cmd->add_option("--env-kwargs-json-path", f.env_kwargs_json_path,
                   "env_config.json of the scene (camera pose, spawn box, ...); default: built-in");
   cmd->add_option("--write-calibration", f.write_calibration,
@@ -206,8 +212,53 @@ void AddVirtualRobotCommand(CLI::App& app) {
                 "delay replies by Return_Delay_Time plus their wire time, as real servos");
   cmd->add_option("--seed", f.seed, "seed of the twin's load-time draws (cube size, colour and spawn)")
       ->capture_default_str();
-  cmd->add_flag("--json", f.json, "print the port, camera and calibration as one JSON line");
-  cmd->callback([] { RunVirtualRobot(f); });
+  cmd->add_flag("--json", f.json,
+                "print the port, camera and calibration as one JSON line (jetbot: the odometry at exit)");
+  const std::string gj = "Jetbot (--robot jetbot)";
+  // The flags only one robot has: refused with the other, not ignored.
+  static std::vector<CLI::Option*> jetbot_only, so100_only;
+  jetbot_only = {
+      cmd->add_option(
+             "--i2c-link", jb.i2c_link,
+             "the file to present as the motor board's i2c-dev device (FUSE; needs root and /dev/fuse)")
+          ->group(gj),
+      cmd->add_option("--camera-width", jb.camera_width, "camera frame width, pixels")
+          ->capture_default_str()
+          ->group(gj),
+      cmd->add_option("--camera-height", jb.camera_height, "camera frame height, pixels")
+          ->capture_default_str()
+          ->group(gj),
+      cmd->add_option("--board", jb.board, "adafruit (MotorHAT) or waveshare (JetBot board) pin map")
+          ->capture_default_str()
+          ->group(gj),
+      cmd->add_option("--address", jb.address, "the virtual PCA9685's 7-bit address")
+          ->capture_default_str()
+          ->group(gj)};
+  for (const char* name : {"--port-link", "--ids", "--write-calibration", "--overwrite", "--calibration-dir",
+                           "--realistic-timing"})
+    so100_only.push_back(cmd->get_option(name));
+  cmd->callback([] {
+    if (f.robot == "jetbot") {
+      for (CLI::Option* o : so100_only)
+        if (o->count() > 0) throw ConfigError(o->get_name() + ": an SO-100 flag, not used by --robot jetbot");
+      jb.camera_link = f.camera_link;
+      jb.env_kwargs_json_path = f.env_kwargs_json_path;
+      jb.duration = f.duration;
+      jb.seed = f.seed;
+      jb.json = f.json;
+#ifdef S2R_WITH_VIRTUAL_I2C
+      RunVirtualJetbot(jb);
+      return;
+#else
+      throw ConfigError(
+          "--robot jetbot: this build has no libfuse3 (libfuse3-dev), which the virtual Jetbot's "
+          "i2c device needs; install it and build again");
+#endif
+    }
+    for (CLI::Option* o : jetbot_only)
+      if (o->count() > 0) throw ConfigError(o->get_name() + ": a Jetbot flag; pass --robot jetbot");
+    RunVirtualRobot(f);
+  });
 }
 
 }  // namespace s2r::app

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <regex>
+#include <stdexcept>
 #include <utility>
 
 namespace s2r::hw {
@@ -45,6 +46,19 @@ std::string HexAddress(int address) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%02x", address);
   return buf;
+}
+
+int ParseI2cAddress(const std::string& text, const std::string& flag) {
+  size_t used = 0;
+  int address = -1;
+  try {
+    address = std::stoi(text, &used, 0);  // 0x60 or 96
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || address < 0x03 || address > 0x77)
+    throw ConfigError(flag + ": expected a 7-bit I2C address 0x03..0x77 (e.g. 0x60), got '" + text + "'");
+  return address;
 }
 
 int BusNumberOf(const std::string& device) {

@@ -24,6 +24,9 @@ class I2cError : public DeviceError {
 
 // "0x60" for 0x60: how addresses appear in messages and flags.
 std::string HexAddress(int address);
+// A 7-bit address as typed on the command line ("0x60" or "96"); ConfigError naming `flag` for anything
+// else or outside 0x03..0x77.
+int ParseI2cAddress(const std::string& text, const std::string& flag);
 // The bus number for the `i2cdetect -y N` hint: N of a path ending in "i2c-N", else 1.
 int BusNumberOf(const std::string& device);
 
