@@ -162,8 +162,7 @@ std::vector<RankResult> RunRanks(const std::string& part, int world) {
     logs.push_back(testing::TempDir() + "dist_" + part + "_" + std::to_string(r) + ".log");
     const pid_t pid = fork();
     if (pid == 0) {
-      if (!freopen(logs.back().c_str(), "w", stdout) || !freopen(logs.back().c_str(), "a", stderr))
-        _exit(126);
+      if (!freopen(logs.back().c_str(), "w", stdout) || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(126);
       setenv("S2R_DIST_CHILD", part.c_str(), 1);
       setenv("WORLD_SIZE", std::to_string(world).c_str(), 1);
       setenv("RANK", std::to_string(r).c_str(), 1);

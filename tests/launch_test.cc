@@ -47,7 +47,9 @@ pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::pair<st
             const fs::path& log) {
   const pid_t pid = fork();
   if (pid == 0) {
-    if (!freopen(log.c_str(), "w", stdout) || !freopen(log.c_str(), "a", stderr)) _exit(126);
+    // One open file for both streams: two opens of the log would each write at their own offset, and the
+    // later writes of one would overwrite the other's lines.
+    if (!freopen(log.c_str(), "w", stdout) || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(126);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv = {const_cast<char*>(S2R_BINARY)};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

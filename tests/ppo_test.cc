@@ -537,7 +537,7 @@ TEST(TrainCliTest, SigintStopsWithACheckpointAtTheStepReachedAndResumes) {
                                          root.string()};
   const pid_t pid = fork();
   if (pid == 0) {
-    if (!freopen(log.c_str(), "w", stdout) || !freopen(log.c_str(), "a", stderr)) _exit(126);
+    if (!freopen(log.c_str(), "w", stdout) || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(126);
     std::vector<char*> argv = {const_cast<char*>(S2R_BINARY)};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
