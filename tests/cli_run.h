@@ -1,12 +1,17 @@
 // Running the sim2real binary from a test: its exit code and output.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <string>
+#include <vector>
+
+extern char** environ;
 
 namespace s2r::testing {
 
@@ -32,6 +37,25 @@ inline RunResult RunShell(const std::string& command, bool merge_stderr = true) 
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// `sim2real <args>` started in the background without a shell (posix_spawn), its stdout written to
+// `out_file` and its stderr to `err_file` (empty: the test's own). Returns the pid (-1 if it could not
+// start); the caller signals and reaps it.
+inline pid_t SpawnCli(const std::vector<std::string>& args, const std::string& out_file,
+                      const std::string& err_file = "") {
+  std::vector<char*> argv = {const_cast<char*>(S2R_BINARY)};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!err_file.empty())
+    posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, S2R_BINARY, &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
 }
 
 // `[prefix] sim2real <args>`: the binary under test (S2R_BINARY) through RunShell.

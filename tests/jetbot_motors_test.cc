@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 #include <linux/i2c-dev.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,8 +31,6 @@
 #include "hw/pca9685.h"
 #include "hw/virtual/pca9685_fuse.h"
 #include "hw/virtual/pca9685_model.h"
-
-extern char** environ;
 
 namespace s2r::hw {
 namespace {
@@ -525,18 +522,11 @@ TEST_F(FuseI2c, DriveCommandDrivesThenReleases) {
 TEST_F(FuseI2c, SigintDuringADriveReleasesAndExits130) {
   auto dev = Mount(MotorBoard::kWaveshareJetbot);
   const std::string out_file = (dir_.path / "out.json").string();
-  const std::string args[] = {S2R_BINARY,  "motors",    "drive",     "--robot", "jetbot", "--i2c",
-                              dev->path(), "--board",   "waveshare", "--left",  "0.5",    "--right",
-                              "0.5",       "--seconds", "60",        "--json"};
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, S2R_BINARY, &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t pid =
+      s2r::testing::SpawnCli({"motors", "drive", "--robot", "jetbot", "--i2c", dev->path(), "--board",
+                              "waveshare", "--left", "0.5", "--right", "0.5", "--seconds", "60", "--json"},
+                             out_file);
+  ASSERT_GT(pid, 0);
   const auto start = std::chrono::steady_clock::now();
   // Waits for the child (another process) to start driving: real time is the child's, not a test clock.
   while (dev->left().released && std::chrono::steady_clock::now() - start < std::chrono::seconds(30))

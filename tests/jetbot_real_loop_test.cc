@@ -188,37 +188,18 @@ TEST(JetbotRealLoop, ANonFiniteActionIsAnErrorAndNeverReachesTheMotors) {
 
 TEST(JetbotRealLoop, FlagsOutOfRangeAreRefusedNamingThem) {
   FakeRobot bot;
+  // Options() with one field changed.
+  auto with = [](auto field, double value) {
+    JetbotLoopOptions o = Options();
+    o.*field = value;
+    return o;
+  };
   const std::pair<JetbotLoopOptions, std::string> cases[] = {
-      {[] {
-         auto o = Options();
-         o.max_duty = 0;
-         return o;
-       }(),
-       "--max-duty"},
-      {[] {
-         auto o = Options();
-         o.max_duty = 1.5;
-         return o;
-       }(),
-       "--max-duty"},
-      {[] {
-         auto o = Options();
-         o.max_duty = NAN;
-         return o;
-       }(),
-       "--max-duty"},
-      {[] {
-         auto o = Options();
-         o.control_freq = 0;
-         return o;
-       }(),
-       "--control-freq"},
-      {[] {
-         auto o = Options();
-         o.seconds = -1;
-         return o;
-       }(),
-       "--seconds"},
+      {with(&JetbotLoopOptions::max_duty, 0), "--max-duty"},
+      {with(&JetbotLoopOptions::max_duty, 1.5), "--max-duty"},
+      {with(&JetbotLoopOptions::max_duty, NAN), "--max-duty"},
+      {with(&JetbotLoopOptions::control_freq, 0), "--control-freq"},
+      {with(&JetbotLoopOptions::seconds, -1), "--seconds"},
   };
   for (const auto& [o, flag] : cases) {
     try {

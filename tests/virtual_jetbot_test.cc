@@ -9,7 +9,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,8 +35,6 @@
 #include "sim/jetbot_config.h"
 #include "sim/jetbot_env.h"
 #include "virtual_robot_process.h"
-
-extern char** environ;
 
 namespace s2r {
 namespace {
@@ -340,19 +337,11 @@ TEST_F(VirtualJetbotCli, EvalRealRunsAnOnnxPolicyOnTheVirtualJetbotWithinMaxDuty
 // stderr into files.
 pid_t SpawnEval(const std::string& onnx, const std::string& i2c, const std::string& camera,
                 const std::string& out_file, const std::string& err_file) {
-  const std::string args[] = {S2R_BINARY, "eval",       "--real", "--robot",  "jetbot", "--checkpoint",
-                              onnx,       "--i2c",      i2c,      "--camera", camera,   "--seconds",
-                              "60",       "--max-duty", "1",      "--json"};
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, S2R_BINARY, &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t pid =
+      s2r::testing::SpawnCli({"eval", "--real", "--robot", "jetbot", "--checkpoint", onnx, "--i2c", i2c,
+                              "--camera", camera, "--seconds", "60", "--max-duty", "1", "--json"},
+                             out_file, err_file);
+  EXPECT_GT(pid, 0);
   return pid;
 }
 

@@ -94,6 +94,11 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
+void RefuseGiven(const std::vector<CLI::Option*>& options, const std::string& why) {
+  for (const CLI::Option* o : options)
+    if (o->count() > 0) throw ConfigError(o->get_name() + ": " + why);
+}
+
 std::string ClosestFlag(const CLI::App& cmd, const std::string& flag) {
   std::string name = flag.substr(0, flag.find('='));
   std::string best;

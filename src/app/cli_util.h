@@ -32,6 +32,10 @@ sim::GraspCubeConfig BuildGraspCubeConfig(const EnvFlags& flags, const std::stri
 // One line for a command-line error, naming the command and the flag; an unknown flag gets the closest
 // known one ("did you mean --ppo.num-envs?").
 std::string ParseErrorLine(const CLI::App& app, const CLI::ParseError& e);
+// Refuses, naming the flag, any of `options` given on the command line: "<flag>: <why>" (flags that belong
+// to another mode of the command are refused, not ignored).
+void RefuseGiven(const std::vector<CLI::Option*>& options, const std::string& why);
+
 // The known flag closest to `flag` among `cmd`'s (edit distance at most a third of its length), or "".
 std::string ClosestFlag(const CLI::App& cmd, const std::string& flag);
 

@@ -115,9 +115,7 @@ void AddEvalCommand(CLI::App& app) {
           "the task)");
     opt.deterministic = !stochastic;
     if (!on_real) {
-      for (CLI::Option* o : jetbot_only)
-        if (o->count() > 0)
-          throw ConfigError(o->get_name() + ": real Jetbot only; pass --real --robot jetbot");
+      RefuseGiven(jetbot_only, "real Jetbot only; pass --real --robot jetbot");
 #ifdef S2R_DEPLOY_ONLY
       throw ConfigError(
           "eval: this is the deploy-only build, which runs policies on the robot: pass --real (evaluating in "
@@ -125,10 +123,10 @@ void AddEvalCommand(CLI::App& app) {
 #else
       if (opt.checkpoint.empty()) throw ConfigError("eval: --checkpoint is required (or --real --scripted)");
       if (opt.num_episodes < 1) throw ConfigError("--num-episodes: expected at least 1 in simulation");
-      // Without --env-id, the env the checkpoint was trained on.
-      if (cmd->get_option("--env-id")->count() == 0)
-        env.env_id = LoadAnyPolicy(opt.checkpoint, opt.seed)->meta().env_id;
-      PrintSimEval(RunSimEval(*BuildEnvConfig(env), env.env_id, opt), json);
+      // Without --env-id, the env the checkpoint was trained on (the policy is loaded once, here).
+      auto policy = LoadAnyPolicy(opt.checkpoint, opt.seed);
+      if (cmd->get_option("--env-id")->count() == 0) env.env_id = policy->meta().env_id;
+      PrintSimEval(RunSimEval(*BuildEnvConfig(env), env.env_id, opt, std::move(policy)), json);
       return;
 #endif
     }
@@ -138,8 +136,7 @@ void AddEvalCommand(CLI::App& app) {
     if (!opt.trace_csv.empty())
       throw ConfigError("--trace-csv: simulation only (eval --real records the camera with --record-dir)");
     if (robot == "jetbot") {
-      for (CLI::Option* o : so100_only)
-        if (o->count() > 0) throw ConfigError(o->get_name() + ": an SO-100 flag, not used by --robot jetbot");
+      RefuseGiven(so100_only, "an SO-100 flag, not used by --robot jetbot");
       if (episodes_flag->count() > 0)
         throw ConfigError("--num-episodes: --robot jetbot runs for --seconds (or until Ctrl+C)");
       jetbot.checkpoint = opt.checkpoint;
@@ -155,8 +152,7 @@ void AddEvalCommand(CLI::App& app) {
       if (code != 0) std::exit(code);
       return;
     }
-    for (CLI::Option* o : jetbot_only)
-      if (o->count() > 0) throw ConfigError(o->get_name() + ": a Jetbot flag; pass --robot jetbot");
+    RefuseGiven(jetbot_only, "a Jetbot flag; pass --robot jetbot");
     real.checkpoint = opt.checkpoint;
     real.num_episodes = episodes_flag->count() > 0 ? opt.num_episodes : 0;  // on the arm: until Ctrl+C
     real.sample_actions = stochastic;

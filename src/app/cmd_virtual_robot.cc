@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/cli_util.h"
 #include "app/commands.h"
 #include "app/config_load.h"
 #include "app/virtual_jetbot.h"  // RunVirtualJetbot is built with libfuse3 only (S2R_WITH_VIRTUAL_I2C)
@@ -239,8 +240,7 @@ void AddVirtualRobotCommand(CLI::App& app) {
     so100_only.push_back(cmd->get_option(name));
   cmd->callback([] {
     if (f.robot == "jetbot") {
-      for (CLI::Option* o : so100_only)
-        if (o->count() > 0) throw ConfigError(o->get_name() + ": an SO-100 flag, not used by --robot jetbot");
+      RefuseGiven(so100_only, "an SO-100 flag, not used by --robot jetbot");
       jb.camera_link = f.camera_link;
       jb.env_kwargs_json_path = f.env_kwargs_json_path;
       jb.duration = f.duration;
@@ -255,8 +255,7 @@ void AddVirtualRobotCommand(CLI::App& app) {
           "i2c device needs; install it and build again");
 #endif
     }
-    for (CLI::Option* o : jetbot_only)
-      if (o->count() > 0) throw ConfigError(o->get_name() + ": a Jetbot flag; pass --robot jetbot");
+    RefuseGiven(jetbot_only, "a Jetbot flag; pass --robot jetbot");
     RunVirtualRobot(f);
   });
 }

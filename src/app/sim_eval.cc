@@ -21,11 +21,11 @@ namespace fs = std::filesystem;
 namespace s2r::app {
 
 SimEvalResult RunSimEval(const sim::EnvConfig& env_cfg_in, const std::string& env_id,
-                         const SimEvalOptions& opt) {
+                         const SimEvalOptions& opt, std::unique_ptr<rl::Policy> policy) {
   const std::unique_ptr<sim::EnvConfig> cfg_copy = env_cfg_in.Clone();
   sim::EnvConfig& env_cfg = *cfg_copy;
   SimEvalResult r;
-  auto policy = LoadAnyPolicy(opt.checkpoint, opt.seed);
+  if (!policy) policy = LoadAnyPolicy(opt.checkpoint, opt.seed);
   r.meta = policy->meta();
   RequireCompatible(r.meta, env_id, "", "--checkpoint " + opt.checkpoint);
   RequireCanSample(r.meta, !opt.deterministic, "--checkpoint " + opt.checkpoint, "--stochastic");

@@ -1,6 +1,7 @@
 // Evaluating a checkpoint in simulation (shared by `sim2real eval` and `train --ppo.evaluate`).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "app/policy_loader.h"  // RequireCompatible, RequireCanSample
@@ -27,8 +28,10 @@ struct SimEvalResult {
   std::string video;
 };
 
+// Evaluates opt.checkpoint on env `env_id` with `env_cfg_in` (its obs mode and image size taken from the
+// checkpoint). `policy`: the checkpoint already loaded by the caller (null: loaded here).
 SimEvalResult RunSimEval(const sim::EnvConfig& env_cfg_in, const std::string& env_id,
-                         const SimEvalOptions& opt);
+                         const SimEvalOptions& opt, std::unique_ptr<rl::Policy> policy = nullptr);
 void PrintSimEval(const SimEvalResult& r, bool json);
 
 }  // namespace s2r::app

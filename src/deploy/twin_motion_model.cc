@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "sim/mj_step.h"
 
 namespace s2r::deploy {
 
@@ -143,16 +144,10 @@ void TwinMotionModel::ApplyDrivesLocked() {
 void TwinMotionModel::StepLocked(int steps) {
   if (steps <= 0) return;
   mjData* d = env_->data();
-  std::vector<double> qpos(d->qpos, d->qpos + model_->nq);
+  qpos_before_.assign(d->qpos, d->qpos + model_->nq);
   ApplyDrivesLocked();
-  for (int s = 0; s < steps; ++s) mj_step(model_, d);
-  bool ok = d->warning[mjWARN_BADQACC].number == 0 && d->warning[mjWARN_BADQVEL].number == 0 &&
-            d->warning[mjWARN_BADQPOS].number == 0;
-  for (int i = 0; ok && i < model_->nq; ++i) ok = std::isfinite(d->qpos[i]);
-  for (int i = 0; ok && i < model_->nv; ++i) ok = std::isfinite(d->qvel[i]);
-  if (!ok) {  // diverged: back to the state before this batch, at rest
-    for (auto& w : d->warning) w.number = 0;
-    std::copy(qpos.begin(), qpos.end(), d->qpos);
+  if (!sim::StepChecked(model_, d, steps)) {  // diverged: back to the state before this batch, at rest
+    std::copy(qpos_before_.begin(), qpos_before_.end(), d->qpos);
     for (int i = 0; i < model_->nv; ++i) d->qvel[i] = 0;
     mj_forward(model_, d);
   }

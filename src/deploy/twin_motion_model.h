@@ -155,6 +155,8 @@ class TwinMotionModel final : public hw::feetech::MotionModel {
   std::array<double, so100::kNumJoints> force_limit_{};
 
   mutable std::mutex mu_;  // the env and the joints
+  std::vector<double>
+      qpos_before_;  // [nq] the state a diverged step returns to (kept: no allocation per step)
   std::array<Joint, so100::kNumJoints> joints_{};
   mutable std::mutex render_mu_;
   sim::MjDataPtr snapshot_;  // guarded by render_mu_

@@ -76,14 +76,7 @@ const Task& TaskOf(const std::string& env_id) {
 
 EnvMaker MakeGraspCube(const GraspCubeConfig& cfg) {
   cfg.Validate("env config");
-  auto shared_cfg = std::make_shared<const GraspCubeConfig>(cfg);
-  auto scene = LoadGraspCubeScene(cfg);
-  EnvMaker maker;
-  maker.spec = GraspCubeSpec(cfg);
-  maker.factory = [shared_cfg, scene](uint64_t seed, int index) -> std::unique_ptr<MjEnv> {
-    return std::make_unique<GraspCubeEnv>(scene, shared_cfg, seed, index);
-  };
-  return maker;
+  return MakeSharedSceneEnvs<GraspCubeEnv>(cfg, GraspCubeSpec(cfg), LoadGraspCubeScene(cfg));
 }
 
 EnvMaker MakeEnv(const std::string& env_id, const EnvConfig& cfg) {

@@ -3,8 +3,10 @@
 // ConfigError naming --env-id, the id and the registered ones.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "sim/env.h"
 #include "sim/env_ids.h"
@@ -30,6 +32,19 @@ std::unique_ptr<VecEnv> MakeVecEnv(const std::string& env_id, const EnvConfig& c
 
 // The scripted controller of env `env_id` for `env` (one of its envs).
 std::unique_ptr<ScriptedController> MakeScripted(const std::string& env_id, const MjEnv& env);
+
+// The EnvMaker of a task whose envs are Env(scene, config, seed, index) over one scene and one config that
+// every env of the batch shares (read-only).
+template <typename Env, typename Config, typename Scene>
+EnvMaker MakeSharedSceneEnvs(const Config& cfg, EnvSpec spec, std::shared_ptr<const Scene> scene) {
+  auto shared_cfg = std::make_shared<const Config>(cfg);
+  EnvMaker maker;
+  maker.spec = std::move(spec);
+  maker.factory = [shared_cfg, scene](uint64_t seed, int index) -> std::unique_ptr<MjEnv> {
+    return std::make_unique<Env>(scene, shared_cfg, seed, index);
+  };
+  return maker;
+}
 
 // SO100GraspCube-v1 with `cfg` (validated here), what MakeEnv(kGraspCubeId, cfg) returns.
 EnvMaker MakeGraspCube(const GraspCubeConfig& cfg);

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "media/image.h"
+#include "sim/mj_step.h"
 #include "sim/model_loader.h"
 
 namespace s2r::sim {
@@ -300,16 +301,7 @@ bool GraspCubeEnv::Step(const float* action) {
   ApplyJointAction(cfg_->control_mode, controller_, action, qpos, target_.data());
   DrawCamera();  // the camera moves before the control step, as in the reference
   for (int j = 0; j < so100::kNumJoints; ++j) d->ctrl[id.actuator[j]] = target_[j];
-  for (int s = 0; s < kSubsteps; ++s) mj_step(m, d);
-
-  bool ok = d->warning[mjWARN_BADQACC].number == 0 && d->warning[mjWARN_BADQVEL].number == 0 &&
-            d->warning[mjWARN_BADQPOS].number == 0;
-  for (int i = 0; ok && i < m->nq; ++i) ok = std::isfinite(d->qpos[i]);
-  for (int i = 0; ok && i < m->nv; ++i) ok = std::isfinite(d->qvel[i]);
-  if (!ok) {
-    for (auto& w : d->warning) w.number = 0;
-    return false;
-  }
+  if (!StepChecked(m, d, kSubsteps)) return false;
   // mj_step leaves positions integrated but kinematics one substep old: refresh them (contacts and
   // their forces stay those of the last substep).
   mj_kinematics(m, d);

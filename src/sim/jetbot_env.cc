@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "sim/mj_step.h"
 #include "sim/model_loader.h"
 
 namespace s2r::sim {
@@ -193,14 +194,7 @@ EnvSpec JetbotSpec(const JetbotConfig& cfg) {
 
 EnvMaker MakeJetbot(const JetbotConfig& cfg) {
   cfg.Validate("env config");
-  auto shared_cfg = std::make_shared<const JetbotConfig>(cfg);
-  auto scene = LoadJetbotScene(cfg);
-  EnvMaker maker;
-  maker.spec = JetbotSpec(cfg);
-  maker.factory = [shared_cfg, scene](uint64_t seed, int index) -> std::unique_ptr<MjEnv> {
-    return std::make_unique<JetbotEnv>(scene, shared_cfg, seed, index);
-  };
-  return maker;
+  return MakeSharedSceneEnvs<JetbotEnv>(cfg, JetbotSpec(cfg), LoadJetbotScene(cfg));
 }
 
 double JetbotDirectReward(double distance) {
@@ -318,16 +312,7 @@ bool JetbotEnv::Step(const float* action) {
     last_action_[w] = std::clamp(action[w], -1.0f, 1.0f);
     d->ctrl[ids().actuator[w]] = last_action_[w];
   }
-  for (int s = 0; s < kJetbotSubsteps; ++s) mj_step(m, d);
-
-  bool ok = d->warning[mjWARN_BADQACC].number == 0 && d->warning[mjWARN_BADQVEL].number == 0 &&
-            d->warning[mjWARN_BADQPOS].number == 0;
-  for (int i = 0; ok && i < m->nq; ++i) ok = std::isfinite(d->qpos[i]);
-  for (int i = 0; ok && i < m->nv; ++i) ok = std::isfinite(d->qvel[i]);
-  if (!ok) {
-    for (auto& w : d->warning) w.number = 0;
-    return false;
-  }
+  if (!StepChecked(m, d, kJetbotSubsteps)) return false;
   // mj_step leaves positions integrated but kinematics one substep old: refresh them (the camera, the
   // renderer and the scripted driver read the bodies' and geoms' poses).
   mj_kinematics(m, d);
